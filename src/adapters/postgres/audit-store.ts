@@ -1,0 +1,86 @@
+import type { Pool, PoolClient } from './pool.js';
+
+/** One audit entry: who changed what, with the document before and after. */
+export interface AuditEntry {
+  id: number;
+  projectId: number | null;
+  actor: string;
+  action: string;
+  entityKind: string;
+  entityKey: string | null;
+  before: unknown;
+  after: unknown;
+  createdAt: string;
+}
+
+export interface AuditInput {
+  projectId: number | null;
+  actor: string;
+  action: string;
+  entityKind: string;
+  entityKey?: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+interface AuditRow {
+  id: number;
+  project_id: number | null;
+  actor: string;
+  action: string;
+  entity_kind: string;
+  entity_key: string | null;
+  before: unknown;
+  after: unknown;
+  created_at: Date;
+}
+
+type Queryable = Pick<Pool | PoolClient, 'query'>;
+
+export function createAuditStore(pool: Pool) {
+  return {
+    /** Writes an entry; pass a transaction client to make it part of the change. */
+    async write(entry: AuditInput, db: Queryable = pool): Promise<void> {
+      await db.query(
+        `INSERT INTO audit_log (project_id, actor, action, entity_kind, entity_key, before, after)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          entry.projectId,
+          entry.actor,
+          entry.action,
+          entry.entityKind,
+          entry.entityKey ?? null,
+          entry.before === undefined ? null : JSON.stringify(entry.before),
+          entry.after === undefined ? null : JSON.stringify(entry.after),
+        ],
+      );
+    },
+    /** Newest first, keyset-paginated by id. */
+    async list(
+      projectId: number,
+      opts: { beforeId?: number; limit: number; entityKind?: string; entityKey?: string },
+    ): Promise<AuditEntry[]> {
+      const { rows } = await pool.query<AuditRow>(
+        `SELECT id, project_id, actor, action, entity_kind, entity_key, before, after, created_at
+           FROM audit_log
+          WHERE project_id = $1 AND ($2::bigint IS NULL OR id < $2)
+            AND ($3::text IS NULL OR entity_kind = $3) AND ($4::text IS NULL OR entity_key = $4)
+          ORDER BY id DESC LIMIT $5`,
+        [projectId, opts.beforeId ?? null, opts.entityKind ?? null, opts.entityKey ?? null, opts.limit],
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        projectId: r.project_id,
+        actor: r.actor,
+        action: r.action,
+        entityKind: r.entity_kind,
+        entityKey: r.entity_key,
+        before: r.before,
+        after: r.after,
+        createdAt: r.created_at.toISOString(),
+      }));
+    },
+  };
+}
+
+export type AuditStore = ReturnType<typeof createAuditStore>;

@@ -1,0 +1,76 @@
+import type { Pool } from './pool.js';
+
+export type Tier = 'hobby' | 'pro' | 'growth' | 'enterprise';
+export const TIERS: readonly Tier[] = ['hobby', 'pro', 'growth', 'enterprise'];
+
+/** A project as the domain sees it. The token is public (SDKs embed it). */
+export interface Project {
+  id: number;
+  name: string;
+  tier: Tier;
+  token: string;
+  createdAt: string;
+}
+
+interface ProjectRow {
+  id: number;
+  name: string;
+  tier: Tier;
+  token: string;
+  created_at: Date;
+}
+
+const toProject = (r: ProjectRow): Project => ({
+  id: r.id,
+  name: r.name,
+  tier: r.tier,
+  token: r.token,
+  createdAt: r.created_at.toISOString(),
+});
+
+const COLUMNS = 'id, name, tier, token, created_at';
+
+export function createProjectStore(pool: Pool) {
+  return {
+    async insert(name: string, tier: Tier, token: string): Promise<Project> {
+      const { rows } = await pool.query<ProjectRow>(
+        `INSERT INTO projects (name, tier, token) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
+        [name, tier, token],
+      );
+      return toProject(rows[0]);
+    },
+    async get(id: number): Promise<Project | null> {
+      const { rows } = await pool.query<ProjectRow>(`SELECT ${COLUMNS} FROM projects WHERE id = $1`, [id]);
+      return rows[0] ? toProject(rows[0]) : null;
+    },
+    async byToken(token: string): Promise<Project | null> {
+      const { rows } = await pool.query<ProjectRow>(`SELECT ${COLUMNS} FROM projects WHERE token = $1`, [token]);
+      return rows[0] ? toProject(rows[0]) : null;
+    },
+    /** Keyset page by id; `projectIds` null means every project. */
+    async list(projectIds: number[] | null, afterId: number, limit: number): Promise<Project[]> {
+      const { rows } = await pool.query<ProjectRow>(
+        `SELECT ${COLUMNS} FROM projects
+          WHERE id > $1 AND ($2::bigint[] IS NULL OR id = ANY($2))
+          ORDER BY id LIMIT $3`,
+        [afterId, projectIds, limit],
+      );
+      return rows.map(toProject);
+    },
+    async update(id: number, patch: { name?: string; tier?: Tier }): Promise<Project | null> {
+      const { rows } = await pool.query<ProjectRow>(
+        `UPDATE projects SET name = COALESCE($2, name), tier = COALESCE($3, tier), updated_at = now(),
+                definitions_version = definitions_version + 1
+          WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, patch.name ?? null, patch.tier ?? null],
+      );
+      return rows[0] ? toProject(rows[0]) : null;
+    },
+    async all(): Promise<Project[]> {
+      const { rows } = await pool.query<ProjectRow>(`SELECT ${COLUMNS} FROM projects ORDER BY id`);
+      return rows.map(toProject);
+    },
+  };
+}
+
+export type ProjectStore = ReturnType<typeof createProjectStore>;

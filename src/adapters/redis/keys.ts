@@ -1,0 +1,45 @@
+/**
+ * The Redis key layout (docs/redis.md). Every key of a project carries the hash tag
+ * `{p<projectId>}`, so one handshake's reads stay in one Redis Cluster slot and a
+ * single Lua call may touch them all.
+ */
+export interface Keys {
+  /** distinct_id -> person id (string). */
+  distinctId(projectId: number, distinctId: string): string;
+  /** person id -> JSON person document `{ b: bucketing key, p: properties, i: identified, s: survey history }`. */
+  person(projectId: number, personId: number): string;
+  /** Set when the identity map of a project is complete in Redis: a miss then means "unknown id". */
+  identityReady(projectId: number): string;
+  /** cohort id -> live materialized version number (string). The atomic switch flips it. */
+  cohortCurrent(projectId: number, cohortId: number): string;
+  /** members of one materialized version: person ids, and `d:<distinct_id>` for unseen static ids. */
+  cohortMembers(projectId: number, cohortId: number, version: number): string;
+  /** total responses per survey key (incremented on `survey sent` events). */
+  surveyResponses(projectId: number, surveyKey: string): string;
+  /** exposure dedup marker per person, flag and variant per day. */
+  exposure(projectId: number, day: string, personKey: string, flagKey: string, variant: string): string;
+  /** pub/sub channel announcing definition changes: message is the project id. */
+  definitionsChannel(): string;
+  /** Every key of one project, for SCAN-based cleanup. */
+  projectPattern(projectId: number): string;
+  /** Everything under this install's prefix. */
+  allPattern(): string;
+  readonly prefix: string;
+}
+
+export function createKeys(prefix: string): Keys {
+  const tag = (projectId: number) => `${prefix}{p${projectId}}`;
+  return {
+    prefix,
+    distinctId: (p, d) => `${tag(p)}:did:${d}`,
+    person: (p, id) => `${tag(p)}:person:${id}`,
+    identityReady: (p) => `${tag(p)}:identity-ready`,
+    cohortCurrent: (p, c) => `${tag(p)}:cohort:${c}:current`,
+    cohortMembers: (p, c, v) => `${tag(p)}:cohort:${c}:v${v}`,
+    surveyResponses: (p, s) => `${tag(p)}:survey:${s}:responses`,
+    exposure: (p, day, person, flag, variant) => `${tag(p)}:exposure:${day}:${person}:${flag}:${variant}`,
+    definitionsChannel: () => `${prefix}definitions`,
+    projectPattern: (p) => `${tag(p)}:*`,
+    allPattern: () => `${prefix}*`,
+  };
+}

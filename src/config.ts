@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** Levels pino understands; `silent` turns logging off (tests). */
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const urlOf = (protocols: string[]) =>
+  z.string().refine((s) => {
+    try {
+      return protocols.includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const boolish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  DATABASE_URL: urlOf(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/switchboard'),
+  REDIS_URL: urlOf(['redis:', 'rediss:']).default('redis://127.0.0.1:6379/0'),
+  /** Every Redis key starts with it, so several installs (or test files) share one server. */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'must be 1-40 of A-Z a-z 0-9 _ . : -').default('sb:'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: logLevel.default('info'),
+  /** When set, an admin key with this value for every project exists after start-up. */
+  INIT_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** ms a Redis command may take on the decision path before we answer from memory. */
+  REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** ms between definition-version polls (changes are served within about this long). */
+  DEFINITIONS_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Whether `serve` also runs the cohort refresher in-process. */
+  RUN_WORKER: boolish.default('true'),
+  /** Token-bucket rate limit for public endpoints, requests per second per project token. */
+  RATE_LIMIT_PER_S: z.coerce.number().int().min(1).default(2000),
+  /** Fraction of handshakes that record exposure events (0 disables). */
+  EXPOSURE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0),
+  PG_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {}
+
+/**
+ * Environment to typed config. The only place that reads process.env.
+ * Throws ConfigError with one line naming the first bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    input[key] = value === '' ? undefined : value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0]);
+    const shown = name === 'INIT_ADMIN_KEY' ? '(hidden)' : JSON.stringify(env[name]);
+    throw new ConfigError(`invalid configuration: ${name}=${shown}: ${issue.message}`);
+  }
+  return parsed.data;
+}

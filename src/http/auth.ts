@@ -1,0 +1,78 @@
+import type { Request, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { AppError } from '../errors.js';
+import type { Project } from '../adapters/postgres/project-store.js';
+import type { AdminPrincipal, ProjectsService } from '../services/projects.js';
+import type { ProjectDirectory } from '../services/project-directory.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      requestId: string;
+      log: Logger;
+      /** set by requireProjectToken */
+      project?: Project;
+      /** set by requireAdmin */
+      admin?: AdminPrincipal;
+      /** set by requireAdminProject: the `:project` of the path, after the scope check */
+      adminProject?: Project;
+    }
+  }
+}
+
+function bearer(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m ? m[1] : undefined;
+}
+
+export interface Auth {
+  /** Project token from `Authorization: Bearer` or `token` in the JSON body (beacons). */
+  requireProjectToken: RequestHandler;
+  /** Admin key from `Authorization: Bearer`; with a `:project` param, also checks the scope. */
+  requireAdmin: RequestHandler;
+  /**
+   * Admin key plus the `:project` path parameter: loads the project into
+   * `req.adminProject`; a project outside the key's scope is a 404, exactly like a
+   * missing one, so keys learn nothing about other projects.
+   */
+  requireAdminProject: RequestHandler;
+}
+
+export function createAuth(deps: { directory: ProjectDirectory; projects: ProjectsService }): Auth {
+  const requireProjectToken: RequestHandler = async (req, _res, next) => {
+    const body = req.body as { token?: unknown } | undefined;
+    const token = bearer(req) ?? (body && typeof body.token === 'string' ? body.token : undefined);
+    if (!token) throw new AppError('unauthorized', 'missing project token: send Authorization: Bearer <token>');
+    let project: Project | null;
+    try {
+      project = await deps.directory.byToken(token);
+    } catch {
+      throw new AppError('unavailable', 'cannot verify the token right now; retry later', undefined, 5);
+    }
+    if (!project) throw new AppError('unauthorized', 'invalid project token');
+    req.project = project;
+    next();
+  };
+
+  const requireAdmin: RequestHandler = async (req, _res, next) => {
+    const secret = bearer(req);
+    if (!secret) throw new AppError('unauthorized', 'missing admin key: send Authorization: Bearer <admin key>');
+    const who = await deps.projects.authenticate(secret);
+    if (!who) throw new AppError('unauthorized', 'invalid or revoked admin key');
+    req.admin = who;
+    next();
+  };
+
+  const requireAdminProject: RequestHandler = async (req, res, next) => {
+    await requireAdmin(req, res, () => {});
+    const raw = String(req.params.project ?? '');
+    const id = /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : -1;
+    req.adminProject = await deps.projects.requireProject(req.admin!, id);
+    next();
+  };
+
+  return { requireProjectToken, requireAdmin, requireAdminProject };
+}
