@@ -13,6 +13,7 @@ import { createAuth } from './http/auth.js';
 import { createApp, type RouteModule } from './http/app.js';
 import { healthRoutes, type Readiness } from './http/routes/health.js';
 import { projectRoutes } from './http/routes/projects.js';
+import { fanOut, type FeedListener } from './ports.js';
 
 export interface ComposeOptions {
   logger?: Logger;
@@ -37,6 +38,9 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
     audit: createAuditStore(pool),
   };
   const projects = createProjectsService(stores);
+  // Feature modules push their listeners here; the feeds notify them after each commit.
+  const feedListeners: FeedListener[] = [];
+  const feedEvents = fanOut(feedListeners, (err) => logger.warn({ err }, 'feed listener failed'));
   const directory = createProjectDirectory({ store: stores.projects });
   const auth = createAuth({ directory, projects });
 
@@ -64,6 +68,8 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
     stores,
     projects,
     directory,
+    feedListeners,
+    feedEvents,
     app,
     readiness,
     /** Starts timers and subscriptions (definition refresh, in-process worker). */
