@@ -13,7 +13,17 @@ import { createAuth } from './http/auth.js';
 import { createApp, type RouteModule } from './http/app.js';
 import { healthRoutes, type Readiness } from './http/routes/health.js';
 import { projectRoutes } from './http/routes/projects.js';
+import { definitionRoutes } from './http/routes/definitions.js';
+import { createDefinitionStore } from './adapters/postgres/definition-store.js';
+import { createDefinitionsService } from './services/definitions.js';
 import { fanOut, type FeedListener } from './ports.js';
+import { createSnapshotSource } from './adapters/postgres/snapshot-source.js';
+import { createSnapshots } from './services/snapshots.js';
+import { createHandshakeReader } from './adapters/redis/handshake-reader.js';
+import { createDecideService } from './services/decide.js';
+import { tokenRateLimit } from './http/rate-limit.js';
+import { decideRoutes } from './http/routes/decide.js';
+import { ofrepRoutes } from './http/routes/ofrep.js';
 
 export interface ComposeOptions {
   logger?: Logger;
@@ -53,11 +63,42 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
     return { ok: postgres === 'ok' && redisState === 'ok', postgres, redis: redisState, degraded: redisState === 'down' };
   }
 
-  const routes: RouteModule[] = [healthRoutes({ readiness, metrics }), projectRoutes({ projects })];
-  const app = createApp({ logger, metrics, auth, routes });
+  const definitionStore = createDefinitionStore(pool);
+  /** Announces a project's changed definitions to every API process (they also poll). */
+  const notifyDefinitions = async (projectId: number) => {
+    await redis.publish(keys.definitionsChannel(), String(projectId));
+  };
+  const definitions = createDefinitionsService({ pool, definitions: definitionStore, audit: stores.audit, notify: notifyDefinitions });
 
+  // Timers and subscriptions, started by start() in order and stopped in reverse.
   const background: Array<{ start?(): Promise<void> | void; stop(): Promise<void> | void }> = [];
 
+  // The decision path: in-memory snapshots (pub/sub + version poll), one Redis call, pure core.
+  const snapshots = createSnapshots({
+    source: createSnapshotSource(pool),
+    logger,
+    pollMs: config.DEFINITIONS_POLL_MS,
+    async subscribe(onProject) {
+      const sub = createRedis({ url: config.REDIS_URL });
+      await waitForRedis(sub, 3_000);
+      await sub.subscribe(keys.definitionsChannel());
+      sub.on('message', (_channel: string, message: string) => {
+        const id = Number(message);
+        if (Number.isSafeInteger(id)) onProject(id);
+      });
+      return async () => sub.disconnect();
+    },
+  });
+  background.push(snapshots);
+  const decide = createDecideService({ snapshots, reader: createHandshakeReader({ redis, keys }), metrics, logger });
+  const publicRateLimit = tokenRateLimit(config.RATE_LIMIT_PER_S);
+
+  const routes: RouteModule[] = [healthRoutes({ readiness, metrics }), projectRoutes({ projects })];
+  routes.push(definitionRoutes({ definitions, audit: stores.audit }));
+  routes.push(decideRoutes({ decide, rateLimit: publicRateLimit }));
+  routes.push(ofrepRoutes({ decide, directory, rateLimit: publicRateLimit }));
+
+  let appInstance: ReturnType<typeof createApp> | undefined;
   return {
     config,
     logger,
@@ -68,9 +109,19 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
     stores,
     projects,
     directory,
+    definitionStore,
+    definitions,
+    notifyDefinitions,
+    snapshots,
+    decide,
+    publicRateLimit,
     feedListeners,
     feedEvents,
-    app,
+    routes,
+    /** the express app; built lazily so feature modules can add routes before first use */
+    get app() {
+      return (appInstance ??= createApp({ logger, metrics, auth, routes }));
+    },
     readiness,
     /** Starts timers and subscriptions (definition refresh, in-process worker). */
     async start(): Promise<void> {

@@ -1,0 +1,133 @@
+import type { Logger } from 'pino';
+import { decideAll } from '../core/decide.js';
+import type { CohortStatus, DecideAllResult, DecisionInput } from '../core/types.js';
+import type { HandshakeReader, HandshakeRead } from '../adapters/redis/handshake-reader.js';
+import type { Metrics } from '../metrics.js';
+import type { ProjectSnapshot, Snapshots } from './snapshots.js';
+import { createLastKnown, defaultsFor, staleCopy } from './degraded.js';
+import { AppError } from '../errors.js';
+
+/** Identity as PostgreSQL knows it; used only when Redis lost the identity map (after a flush). */
+export interface IdentityFallback {
+  resolve(projectId: number, distinctId: string, anonId?: string | null): Promise<{
+    personId: number | null;
+    bucketingKey: string;
+    properties: Record<string, unknown>;
+    surveyHistory?: { answered: string[]; lastShownAt: number | null };
+  }>;
+}
+
+/** One handshake's question (PRODUCT.md 8.1). */
+export interface DecideRequest {
+  projectId: number;
+  distinctId: string;
+  anonId?: string | null;
+  /** overlay the stored person properties for this decision */
+  personProperties?: Record<string, unknown>;
+  /** further non-person context (app version, url, ...) overlaid last */
+  context?: Record<string, unknown>;
+  only?: readonly string[];
+  explain?: boolean;
+}
+
+/** Who the decision was made for, and from what. */
+export interface DecideOutcome {
+  result: DecideAllResult;
+  snapshot: ProjectSnapshot;
+  personId: number | null;
+  bucketingKey: string;
+  /** true when Redis could not be read and the result is STALE or defaults */
+  degraded: boolean;
+  /** ms spent gathering inputs (Redis) and evaluating (core), for Server-Timing */
+  timing: { gatherMs: number; evaluateMs: number };
+}
+
+export interface DecideDeps {
+  snapshots: Snapshots;
+  reader: HandshakeReader;
+  identityFallback?: IdentityFallback;
+  metrics?: Metrics;
+  logger: Logger;
+  now?: () => number;
+  /** last results kept for degraded mode (entries) */
+  lastKnownCapacity?: number;
+}
+
+/**
+ * The decision handshake: gather every input (memory snapshot + ONE Redis call), then run the
+ * pure core once. No PostgreSQL in steady state: snapshots live in memory, and only a cold
+ * project or a flushed Redis identity map reaches PostgreSQL.
+ */
+export function createDecideService(deps: DecideDeps) {
+  const now = deps.now ?? Date.now;
+  const lastKnown = createLastKnown<DecideAllResult>(deps.lastKnownCapacity ?? 5_000);
+
+  async function snapshotOf(projectId: number): Promise<ProjectSnapshot> {
+    const snap = deps.snapshots.peek(projectId) ?? (await deps.snapshots.get(projectId).catch(() => null));
+    if (!snap) throw new AppError('unavailable', 'definitions are not loaded yet; retry', undefined, 1);
+    return snap;
+  }
+
+  return {
+    async decide(req: DecideRequest): Promise<DecideOutcome> {
+      const t0 = performance.now();
+      const snap = await snapshotOf(req.projectId);
+      const only = req.only ? new Set(req.only) : undefined;
+      const cacheKey = `${req.projectId}\u0000${req.distinctId}\u0000${req.anonId ?? ''}`;
+      const cohortIds = snap.readCohorts.map((c) => c.id);
+
+      let read: HandshakeRead;
+      try {
+        read = await deps.reader.read(req.projectId, req.distinctId, req.anonId ?? null, cohortIds, snap.limitedSurveys);
+      } catch (err) {
+        deps.metrics?.redisDegraded.inc();
+        deps.logger.debug({ err: (err as Error).message }, 'handshake read failed; degraded');
+        const known = lastKnown.get(cacheKey);
+        const result = known ? staleCopy(known) : defaultsFor(snap.core, only);
+        return { result, snapshot: snap, personId: null, bucketingKey: req.distinctId, degraded: true, timing: { gatherMs: performance.now() - t0, evaluateMs: 0 } };
+      }
+
+      let personId = read.personId;
+      let bucketingKey = read.person?.b ?? req.distinctId;
+      let stored: Record<string, unknown> = read.person?.p ?? {};
+      let answered: readonly string[] = read.person?.s?.a ?? [];
+      let lastShownAt = read.person?.s?.l ?? null;
+      if (personId === null && !read.identityReady && deps.identityFallback) {
+        // Redis lost the identity map (restart/flush): PostgreSQL answers while it is rebuilt.
+        const id = await deps.identityFallback.resolve(req.projectId, req.distinctId, req.anonId).catch(() => null);
+        if (id) {
+          personId = id.personId;
+          bucketingKey = id.bucketingKey;
+          stored = id.properties;
+          answered = id.surveyHistory?.answered ?? [];
+          lastShownAt = id.surveyHistory?.lastShownAt ?? null;
+        }
+      }
+
+      const cohorts = new Set<string>();
+      for (let i = 0; i < cohortIds.length; i++) if (read.members[i]) cohorts.add(snap.readCohorts[i].key);
+      const responses = new Map<string, number>();
+      snap.limitedSurveys.forEach((k, i) => responses.set(k, read.responses[i] ?? 0));
+      const properties = req.personProperties || req.context ? { ...stored, ...req.personProperties, ...req.context } : stored;
+
+      const t1 = performance.now();
+      const input: DecisionInput = {
+        distinctId: req.distinctId,
+        bucketingKey,
+        properties,
+        cohorts,
+        cohortStatus: snap.cohortStatus as ReadonlyMap<string, CohortStatus>,
+        now: now(),
+        explain: req.explain,
+        surveyHistory: { answered: new Set(answered), lastShownAt, responses },
+        only,
+      };
+      const result = decideAll(snap.core, input);
+      const t2 = performance.now();
+      if (!req.explain) lastKnown.set(cacheKey, result);
+      return { result, snapshot: snap, personId, bucketingKey, degraded: false, timing: { gatherMs: t1 - t0, evaluateMs: t2 - t1 } };
+    },
+  };
+}
+
+export type DecideService = ReturnType<typeof createDecideService>;

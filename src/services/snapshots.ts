@@ -1,0 +1,143 @@
+import type { Logger } from 'pino';
+import { compileOrBroken } from '../core/compile.js';
+import { createSnapshot } from '../core/snapshot.js';
+import type { Snapshot } from '../core/compiled.js';
+import type { CohortStatus } from '../core/types.js';
+import type { CohortInfo, SnapshotSource } from '../adapters/postgres/snapshot-source.js';
+import type { Tier } from '../adapters/postgres/project-store.js';
+
+/** A project's decision inputs that live in memory: compiled definitions and cohort states. */
+export interface ProjectSnapshot {
+  projectId: number;
+  tier: Tier;
+  /** projects.definitions_version this snapshot was read at */
+  version: number;
+  core: Snapshot;
+  cohortStatus: ReadonlyMap<string, CohortStatus>;
+  /** the cohorts the rules reference and that exist: what one handshake reads from Redis */
+  readCohorts: readonly CohortInfo[];
+  /** survey keys with a response limit: their counters are read in the same round trip */
+  limitedSurveys: readonly string[];
+  loadedAt: number;
+}
+
+export interface SnapshotsDeps {
+  source: SnapshotSource;
+  logger: Logger;
+  /** ms between version polls */
+  pollMs: number;
+  /** subscribes to change announcements; returns an unsubscribe function */
+  subscribe?(onProject: (projectId: number) => void): Promise<() => Promise<void>>;
+  now?: () => number;
+}
+
+function build(rows: NonNullable<Awaited<ReturnType<SnapshotSource['load']>>>, now: number): ProjectSnapshot {
+  const compiled = rows.definitions.map((d) => compileOrBroken(d.kind, { ...d.definition, key: d.key, version: d.version }));
+  const core = createSnapshot(compiled);
+  const byKey = new Map(rows.cohorts.map((c) => [c.key, c]));
+  const cohortStatus = new Map<string, CohortStatus>(rows.cohorts.map((c) => [c.key, { state: c.state, asOf: c.asOf }]));
+  const readCohorts = core.cohortKeys.map((k) => byKey.get(k)).filter((c): c is CohortInfo => c !== undefined);
+  const limitedSurveys = rows.definitions
+    .filter((d) => d.kind === 'survey' && typeof d.definition.response_limit === 'number')
+    .map((d) => d.key);
+  return { projectId: rows.projectId, tier: rows.tier, version: rows.definitionsVersion, core, cohortStatus, readCohorts, limitedSurveys, loadedAt: now };
+}
+
+/**
+ * In-memory snapshots per project. The first handshake of a project loads it from PostgreSQL;
+ * after that a decision reads memory only. Changes arrive by pub/sub at once and by a version
+ * poll every `pollMs` (the safety net when a message is lost); a reload swaps the whole
+ * snapshot, so one handshake always sees one consistent version. When PostgreSQL is down the
+ * last snapshot keeps serving.
+ */
+export function createSnapshots(deps: SnapshotsDeps) {
+  const now = deps.now ?? Date.now;
+  const snapshots = new Map<number, ProjectSnapshot>();
+  const loading = new Map<number, Promise<ProjectSnapshot | null>>();
+  let timer: NodeJS.Timeout | null = null;
+  let unsubscribe: (() => Promise<void>) | null = null;
+
+  const again = new Set<number>();
+
+  /**
+   * Loads a project's snapshot. A request that arrives while a load is in flight schedules one
+   * more load after it, since the in-flight read may predate the change being announced.
+   */
+  function load(projectId: number): Promise<ProjectSnapshot | null> {
+    const inflight = loading.get(projectId);
+    if (inflight) {
+      again.add(projectId);
+      return inflight;
+    }
+    const p = deps.source
+      .load(projectId)
+      .then((rows) => {
+        if (!rows) return null;
+        const current = snapshots.get(projectId);
+        if (current && current.version > rows.definitionsVersion) return current;
+        const snap = build(rows, now());
+        snapshots.set(projectId, snap);
+        return snap;
+      })
+      .finally(() => {
+        loading.delete(projectId);
+        if (again.delete(projectId)) void load(projectId).catch((err) => deps.logger.warn({ err, projectId }, 'snapshot reload failed'));
+      });
+    loading.set(projectId, p);
+    return p;
+  }
+
+  async function poll(): Promise<void> {
+    if (snapshots.size === 0) return;
+    const versions = await deps.source.versions([...snapshots.keys()]);
+    await Promise.all(
+      [...snapshots.values()].filter((s) => (versions.get(s.projectId) ?? s.version) !== s.version).map((s) => load(s.projectId)),
+    );
+  }
+
+  return {
+    /** The loaded snapshot, or undefined when it must be loaded first (cold start). */
+    peek: (projectId: number): ProjectSnapshot | undefined => snapshots.get(projectId),
+
+    /** The snapshot; loads it when absent. Throws only when it was never loaded and PostgreSQL fails. */
+    async get(projectId: number): Promise<ProjectSnapshot | null> {
+      return snapshots.get(projectId) ?? load(projectId);
+    },
+
+    /** Reloads a project now (after a local change or an announcement). */
+    refresh: (projectId: number) => (snapshots.has(projectId) || loading.has(projectId) ? load(projectId) : Promise.resolve(null)),
+
+    async start(): Promise<void> {
+      if (deps.subscribe) {
+        unsubscribe = await deps
+          .subscribe((projectId) => {
+            // Only projects this process serves are kept fresh; others load on first use.
+            if (snapshots.has(projectId) || loading.has(projectId)) void load(projectId).catch((err) => deps.logger.warn({ err, projectId }, 'snapshot reload failed'));
+          })
+          .catch((err) => {
+            deps.logger.warn({ err: (err as Error).message }, 'definition change subscription failed; polling only');
+            return null;
+          });
+      }
+      const tick = () => {
+        timer = setTimeout(() => {
+          poll()
+            .catch((err) => deps.logger.warn({ err: (err as Error).message }, 'snapshot poll failed'))
+            .finally(() => {
+              if (timer) tick();
+            });
+        }, deps.pollMs);
+        timer.unref();
+      };
+      tick();
+    },
+
+    async stop(): Promise<void> {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (unsubscribe) await unsubscribe();
+    },
+  };
+}
+
+export type Snapshots = ReturnType<typeof createSnapshots>;
