@@ -1,0 +1,79 @@
+import type { Pool, PoolClient } from './pool.js';
+
+type Db = Pick<Pool | PoolClient, 'query'>;
+
+/** What the event store needs of an event; `time` is unix ms, `propertiesJson` a JSON object. */
+export interface EventToStore {
+  event: string;
+  distinctId: string;
+  time: number;
+  insertId: string;
+  propertiesJson: string;
+}
+
+/** Per-name event counts of one person, most frequent first. */
+export interface EventCount {
+  event: string;
+  count: number;
+}
+
+/** Events (PRODUCT.md 4.1): immutable rows keyed by `(project_id, insert_id)`. */
+export function createEventStore() {
+  return {
+    /**
+     * Stores a batch in ONE multi-row statement (the batch travels as one JSON parameter);
+     * rows whose `(project, insert_id)` exists are skipped, also when a concurrent batch
+     * holds the same id (the unique index makes it wait, then skip). Rows go in insert_id
+     * order so two batches sharing ids lock them in the same order (no deadlock).
+     * Returns the insert ids actually stored. Callers remove in-batch duplicates first.
+     */
+    async insert(db: Db, projectId: number, events: readonly EventToStore[]): Promise<Set<string>> {
+      if (events.length === 0) return new Set();
+      const parts: string[] = [];
+      for (const e of events) {
+        parts.push(`{"e":${JSON.stringify(e.event)},"d":${JSON.stringify(e.distinctId)},"t":${e.time},"i":${JSON.stringify(e.insertId)},"p":${e.propertiesJson}}`);
+      }
+      const { rows } = await db.query<{ insert_id: string }>(
+        `INSERT INTO events (project_id, event, distinct_id, time, insert_id, properties)
+         SELECT $1, r.e, r.d, to_timestamp(r.t / 1000.0), r.i, r.p
+           FROM json_to_recordset($2::json) AS r(e text, d text, t bigint, i text, p jsonb)
+          ORDER BY r.i
+         ON CONFLICT (project_id, insert_id) DO NOTHING
+         RETURNING insert_id`,
+        [projectId, `[${parts.join(',')}]`],
+      );
+      return new Set(rows.map((r) => r.insert_id));
+    },
+
+    /** Deletes every event of these distinct ids (GDPR erasure). Returns how many. */
+    async deleteForDistinctIds(db: Db, projectId: number, distinctIds: readonly string[]): Promise<number> {
+      if (distinctIds.length === 0) return 0;
+      const { rowCount } = await db.query('DELETE FROM events WHERE project_id = $1 AND distinct_id = ANY($2::text[])', [projectId, distinctIds]);
+      return rowCount ?? 0;
+    },
+
+    /** Event counts by name over these distinct ids, most frequent first (ties by name). */
+    async countsByName(db: Db, projectId: number, distinctIds: readonly string[], limit: number): Promise<EventCount[]> {
+      const { rows } = await db.query<{ event: string; n: number }>(
+        `SELECT event, count(*)::bigint AS n FROM events
+          WHERE project_id = $1 AND distinct_id = ANY($2::text[])
+          GROUP BY event ORDER BY n DESC, event LIMIT $3`,
+        [projectId, distinctIds, limit],
+      );
+      return rows.map((r) => ({ event: r.event, count: r.n }));
+    },
+
+    /** Total `survey sent` events per `$survey_key` (rebuilds the response counters). */
+    async surveyResponseCounts(db: Db, projectId: number): Promise<Map<string, number>> {
+      const { rows } = await db.query<{ key: string; n: number }>(
+        `SELECT properties->>'$survey_key' AS key, count(*)::bigint AS n FROM events
+          WHERE project_id = $1 AND event = 'survey sent' AND jsonb_typeof(properties->'$survey_key') = 'string'
+          GROUP BY 1`,
+        [projectId],
+      );
+      return new Map(rows.map((r) => [r.key, r.n]));
+    },
+  };
+}
+
+export type EventStore = ReturnType<typeof createEventStore>;
