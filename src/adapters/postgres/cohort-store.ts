@@ -1,0 +1,215 @@
+import type { Pool, PoolClient } from './pool.js';
+import type { Definition } from '../../cohorts/definition.js';
+import type { CohortRef } from '../../cohorts/references.js';
+
+export type CohortKind = 'static' | 'dynamic';
+export type CohortState = 'building' | 'active' | 'paused' | 'archived';
+
+/** A cohort as the domain sees it (times as ISO strings). */
+export interface Cohort {
+  id: number;
+  projectId: number;
+  key: string;
+  name: string;
+  description: string;
+  kind: CohortKind;
+  definition: Definition | null;
+  state: CohortState;
+  /** edit version, for optimistic concurrency */
+  definitionVersion: number;
+  /** live materialized version (0: never materialized) */
+  version: number;
+  pendingVersion: number | null;
+  memberCount: number;
+  lastCalculatedAt: string | null;
+  errorsCalculating: number;
+  lastErrorAt: string | null;
+  lastErrorCode: string | null;
+  lastErrorMessage: string | null;
+  /** seconds; null: the tier's interval */
+  refreshIntervalS: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface CohortRow {
+  id: number;
+  project_id: number;
+  key: string;
+  name: string;
+  description: string;
+  kind: CohortKind;
+  definition: Definition | null;
+  state: CohortState;
+  definition_version: number;
+  version: number;
+  pending_version: number | null;
+  member_count: number;
+  last_calculated_at: Date | null;
+  errors_calculating: number;
+  last_error_at: Date | null;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  refresh_interval_s: number | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+const toCohort = (r: CohortRow): Cohort => ({
+  id: r.id,
+  projectId: r.project_id,
+  key: r.key,
+  name: r.name,
+  description: r.description,
+  kind: r.kind,
+  definition: r.definition,
+  state: r.state,
+  definitionVersion: r.definition_version,
+  version: r.version,
+  pendingVersion: r.pending_version,
+  memberCount: r.member_count,
+  lastCalculatedAt: iso(r.last_calculated_at),
+  errorsCalculating: r.errors_calculating,
+  lastErrorAt: iso(r.last_error_at),
+  lastErrorCode: r.last_error_code,
+  lastErrorMessage: r.last_error_message,
+  refreshIntervalS: r.refresh_interval_s,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+});
+
+const COLUMNS = `id, project_id, key, name, description, kind, definition, state, definition_version, version,
+  pending_version, member_count, last_calculated_at, errors_calculating, last_error_at, last_error_code,
+  last_error_message, refresh_interval_s, created_at, updated_at`;
+
+type Queryable = Pick<Pool | PoolClient, 'query'>;
+
+export interface NewCohort {
+  projectId: number;
+  key: string;
+  name: string;
+  description: string;
+  kind: CohortKind;
+  definition: Definition | null;
+  refreshIntervalS: number | null;
+}
+
+export interface CohortPatch {
+  name?: string;
+  description?: string;
+  definition?: Definition;
+  /** null resets to the tier's interval */
+  refreshIntervalS?: number | null;
+}
+
+/** Cohort rows: CRUD, listing, and the reference map the compiler needs. */
+export function createCohortStore(pool: Pool) {
+  return {
+    /** Inserts a cohort in state `building`, due now. Throws pg 23505 on a duplicate key. */
+    async insert(c: NewCohort, db: Queryable = pool): Promise<Cohort> {
+      const { rows } = await db.query<CohortRow>(
+        `INSERT INTO cohorts (project_id, key, name, description, kind, definition, refresh_interval_s, state, next_run_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'building', now()) RETURNING ${COLUMNS}`,
+        [c.projectId, c.key, c.name, c.description, c.kind, c.definition === null ? null : JSON.stringify(c.definition), c.refreshIntervalS],
+      );
+      return toCohort(rows[0]);
+    },
+
+    async byKey(projectId: number, key: string, db: Queryable = pool): Promise<Cohort | null> {
+      const { rows } = await db.query<CohortRow>(`SELECT ${COLUMNS} FROM cohorts WHERE project_id = $1 AND key = $2`, [projectId, key]);
+      return rows[0] ? toCohort(rows[0]) : null;
+    },
+
+    async byId(projectId: number, id: number, db: Queryable = pool): Promise<Cohort | null> {
+      const { rows } = await db.query<CohortRow>(`SELECT ${COLUMNS} FROM cohorts WHERE project_id = $1 AND id = $2`, [projectId, id]);
+      return rows[0] ? toCohort(rows[0]) : null;
+    },
+
+    /** Locks the row for the rest of the transaction (member edits, patches). */
+    async lockByKey(projectId: number, key: string, db: PoolClient): Promise<Cohort | null> {
+      const { rows } = await db.query<CohortRow>(`SELECT ${COLUMNS} FROM cohorts WHERE project_id = $1 AND key = $2 FOR UPDATE`, [projectId, key]);
+      return rows[0] ? toCohort(rows[0]) : null;
+    },
+
+    /** Keyset page by id; archived cohorts only when asked. */
+    async list(projectId: number, opts: { includeArchived: boolean; afterId: number; limit: number }): Promise<Cohort[]> {
+      const { rows } = await pool.query<CohortRow>(
+        `SELECT ${COLUMNS} FROM cohorts
+          WHERE project_id = $1 AND id > $2 AND ($3 OR state <> 'archived')
+          ORDER BY id LIMIT $4`,
+        [projectId, opts.afterId, opts.includeArchived, opts.limit],
+      );
+      return rows.map(toCohort);
+    },
+
+    /** Every cohort of the project by key: what reference checks and the compiler read. */
+    async refs(projectId: number, db: Queryable = pool): Promise<Map<string, CohortRef>> {
+      const { rows } = await db.query<{ id: number; key: string; kind: CohortKind; state: CohortState; definition: Definition | null }>(
+        'SELECT id, key, kind, state, definition FROM cohorts WHERE project_id = $1',
+        [projectId],
+      );
+      return new Map(rows.map((r) => [r.key, { id: r.id, kind: r.kind, state: r.state, definition: r.definition }]));
+    },
+
+    /** Cohorts that are not archived (membership reads, person view). */
+    async live(projectId: number): Promise<Cohort[]> {
+      const { rows } = await pool.query<CohortRow>(`SELECT ${COLUMNS} FROM cohorts WHERE project_id = $1 AND state <> 'archived' ORDER BY id`, [projectId]);
+      return rows.map(toCohort);
+    },
+
+    /**
+     * Applies a patch and bumps definition_version; a changed definition is due now.
+     * Returns null when `expectedVersion` is given and stale.
+     */
+    async update(projectId: number, id: number, patch: CohortPatch, expectedVersion: number | null, db: Queryable = pool): Promise<Cohort | null> {
+      const { rows } = await db.query<CohortRow>(
+        `UPDATE cohorts SET
+            name = COALESCE($3, name),
+            description = COALESCE($4, description),
+            definition = COALESCE($5::jsonb, definition),
+            refresh_interval_s = CASE WHEN $6 THEN $7::integer ELSE refresh_interval_s END,
+            next_run_at = CASE WHEN $5::jsonb IS NOT NULL THEN now() ELSE next_run_at END,
+            definition_version = definition_version + 1,
+            updated_at = now()
+          WHERE project_id = $1 AND id = $2 AND ($8::integer IS NULL OR definition_version = $8)
+          RETURNING ${COLUMNS}`,
+        [
+          projectId,
+          id,
+          patch.name ?? null,
+          patch.description ?? null,
+          patch.definition === undefined ? null : JSON.stringify(patch.definition),
+          patch.refreshIntervalS !== undefined,
+          patch.refreshIntervalS ?? null,
+          expectedVersion,
+        ],
+      );
+      return rows[0] ? toCohort(rows[0]) : null;
+    },
+
+    /** Makes a cohort due now (the refresher picks it up on its next tick). */
+    async markDue(projectId: number, id: number): Promise<void> {
+      await pool.query('UPDATE cohorts SET next_run_at = now() WHERE project_id = $1 AND id = $2', [projectId, id]);
+    },
+
+    /** Bumps projects.definitions_version: API processes reload definitions and cohort states. */
+    async bumpDefinitionsVersion(projectId: number, db: Queryable = pool): Promise<void> {
+      await db.query('UPDATE projects SET definitions_version = definitions_version + 1 WHERE id = $1', [projectId]);
+    },
+
+    /** Checks a regex with PostgreSQL's engine; returns its error message, or null when valid. */
+    async regexError(pattern: string, db: Queryable = pool): Promise<string | null> {
+      try {
+        await db.query("SELECT '' ~ $1::text", [pattern]);
+        return null;
+      } catch (err) {
+        if ((err as { code?: string }).code === '2201B') return (err as Error).message;
+        throw err;
+      }
+    },
+  };
+}
+
+export type CohortStore = ReturnType<typeof createCohortStore>;

@@ -1,0 +1,157 @@
+/**
+ * Materialized cohort membership in Redis: versioned SETs plus a pointer to the live
+ * version (docs/cohorts.md). Writers build a version off to the side, then switch the
+ * pointer atomically; readers read pointer and set in one script.
+ *
+ * Members are person ids as decimal strings, plus `d:<distinct_id>` for static-cohort ids
+ * that have no person yet.
+ */
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.js';
+import { waitForRedis } from './client.js';
+import { APPLY, IS_MEMBER, SWITCH, type LuaScript } from './membership-lua.js';
+
+/** Members per SADD/SREM command (and per Lua call): big enough to pipeline well, small for Lua's stack. */
+export const CHUNK = 5_000;
+
+/** Who a membership question is about: a known person and/or the request's distinct ids. */
+export interface MemberRef {
+  personId: number | null;
+  distinctIds: string[];
+}
+
+/** One cohort's answer: member or not, and the version read (null: never materialized). */
+export interface MembershipAnswer {
+  member: boolean;
+  version: number | null;
+}
+
+export interface MembershipStoreDeps {
+  /** the request-path connection (short command timeout): reads */
+  redis: Redis;
+  /** a connection without the short timeout: materialization writes */
+  bulk: Redis;
+  keys: Keys;
+}
+
+/** EVALSHA, falling back to EVAL once when the server has not cached the script. */
+async function run(client: Redis, s: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> {
+  try {
+    return await client.evalsha(s.sha, keys.length, ...keys, ...args);
+  } catch (err) {
+    if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
+    return client.eval(s.lua, keys.length, ...keys, ...args);
+  }
+}
+
+const ready = async (client: Redis) => {
+  if (client.status !== 'ready') await waitForRedis(client, 2_000);
+};
+
+export function createMembershipStore(deps: MembershipStoreDeps) {
+  const { redis, bulk, keys } = deps;
+
+  async function apply(projectId: number, cohortId: number, op: 'add' | 'rem', members: string[]): Promise<number | null> {
+    await ready(bulk);
+    let version: number | null = null;
+    const cur = keys.cohortCurrent(projectId, cohortId);
+    const base = keys.cohortMembersBase(projectId, cohortId);
+    for (let i = 0; i < Math.max(members.length, 1); i += CHUNK) {
+      const v = await run(bulk, APPLY, [cur], [base, op, ...members.slice(i, i + CHUNK)]);
+      version = v === null ? null : Number(v);
+      if (version === null) break;
+    }
+    return version;
+  }
+
+  /**
+   * Membership of one person in several cohorts of one project, in ONE round trip.
+   * Returns one answer per cohort id, in order.
+   */
+  async function membership(projectId: number, cohortIds: number[], member: MemberRef): Promise<MembershipAnswer[]> {
+    if (cohortIds.length === 0) return [];
+    const current = cohortIds.map((c) => keys.cohortCurrent(projectId, c));
+    const bases = cohortIds.map((c) => keys.cohortMembersBase(projectId, c));
+    const person = member.personId === null ? '' : String(member.personId);
+    const [hits, versions] = (await run(redis, IS_MEMBER, current, [...bases, person, ...member.distinctIds])) as [number[], Array<string | null>];
+    return cohortIds.map((_, i) => ({ member: hits[i] === 1, version: versions[i] == null ? null : Number(versions[i]) }));
+  }
+
+  return {
+    /**
+     * Writes `members` as version `version` (not live yet): UNLINK leftovers of a failed
+     * run, then SADD in chunks of CHUNK, pipelined. An empty list leaves no set (an empty
+     * SET does not exist in Redis); the version is still valid once switched to.
+     * Returns ms spent.
+     */
+    async writeVersion(projectId: number, cohortId: number, version: number, members: Iterable<string>): Promise<number> {
+      const started = performance.now();
+      await ready(bulk);
+      const key = keys.cohortMembers(projectId, cohortId, version);
+      let pipe = bulk.pipeline().unlink(key);
+      let chunk: string[] = [];
+      let queued = 0;
+      const flush = async () => {
+        const results = (await pipe.exec()) ?? [];
+        for (const [err] of results) if (err) throw err;
+        pipe = bulk.pipeline();
+        queued = 0;
+      };
+      for (const m of members) {
+        chunk.push(m);
+        if (chunk.length === CHUNK) {
+          pipe.sadd(key, ...chunk);
+          chunk = [];
+          // Bound client memory: at most ~40 commands (200k members) in flight.
+          if (++queued >= 40) await flush();
+        }
+      }
+      if (chunk.length) pipe.sadd(key, ...chunk);
+      await flush();
+      return performance.now() - started;
+    },
+
+    /**
+     * Makes `version` live, atomically and only forwards. Returns the previous version
+     * (0 when none) or -1 when a newer version is already live (the caller then drops its own).
+     */
+    async switchTo(projectId: number, cohortId: number, version: number): Promise<number> {
+      await ready(bulk);
+      return Number(await run(bulk, SWITCH, [keys.cohortCurrent(projectId, cohortId)], [version]));
+    },
+
+    /** Deletes one version's set (never the live one: callers pass versions they replaced). */
+    async dropVersion(projectId: number, cohortId: number, version: number): Promise<void> {
+      if (version <= 0) return;
+      await ready(bulk);
+      await bulk.unlink(keys.cohortMembers(projectId, cohortId, version));
+    },
+
+    /** The live version, or null when the cohort was never materialized. */
+    async currentVersion(projectId: number, cohortId: number): Promise<number | null> {
+      await ready(bulk);
+      const v = await bulk.get(keys.cohortCurrent(projectId, cohortId));
+      return v === null ? null : Number(v);
+    },
+
+    /** Adds members to the live version; returns it, or null when there is none (nothing done). */
+    addMembers: (projectId: number, cohortId: number, members: string[]) => apply(projectId, cohortId, 'add', members),
+
+    /** Removes members from the live version; returns it, or null when there is none. */
+    removeMembers: (projectId: number, cohortId: number, members: string[]) => apply(projectId, cohortId, 'rem', members),
+
+    membership,
+
+    /** `membership` reduced to booleans, one per cohort id. */
+    isMember: async (projectId: number, cohortIds: number[], member: MemberRef): Promise<boolean[]> =>
+      (await membership(projectId, cohortIds, member)).map((a) => a.member),
+
+    /** Redis bytes of one version's set (MEMORY USAGE, sampled), 0 when it has no set. */
+    async bytes(projectId: number, cohortId: number, version: number): Promise<number> {
+      await ready(bulk);
+      return Number((await bulk.memory('USAGE', keys.cohortMembers(projectId, cohortId, version))) ?? 0);
+    },
+  };
+}
+
+export type MembershipStore = ReturnType<typeof createMembershipStore>;

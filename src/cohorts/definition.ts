@@ -1,0 +1,148 @@
+/**
+ * The dynamic-cohort definition language (PRODUCT.md 6.1, docs/cohorts.md): a boolean tree
+ * of AND/OR groups over person-property, behavioural and cohort filters. zod checks the
+ * structure; `checkDefinition` (semantics.ts) checks values against operators, windows and
+ * size limits. Both report paths like `definition.values[1].values[0].value`.
+ */
+import { z } from 'zod';
+
+/** Operators shared by person-property filters and event-property (`where`) filters. */
+export const PROPERTY_OPERATORS = [
+  'eq', 'neq', 'in', 'not_in', 'contains', 'icontains', 'regex', 'not_regex',
+  'gt', 'gte', 'lt', 'lte', 'is_set', 'is_not_set', 'before', 'after',
+] as const;
+export type PropertyOperator = (typeof PROPERTY_OPERATORS)[number];
+
+/** Same shape as the core's definition keys, so rules can reference any cohort key. */
+export const COHORT_KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.:\-/]*$/;
+export const cohortKeySchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(COHORT_KEY_RE, 'letters, digits and _ . : - /, starting with a letter or digit');
+
+/** A scalar a filter compares with; dates are ISO strings, unix ms or relative (`-30d`). */
+export type Scalar = string | number | boolean;
+
+/** One property test, on a person (`type: person`) or on an event (inside `where`). */
+export interface PropertyTest {
+  key: string;
+  operator: PropertyOperator;
+  /** absent for is_set / is_not_set; an array for in / not_in */
+  value?: Scalar | Scalar[];
+  negate?: boolean;
+}
+
+export interface PersonFilter extends PropertyTest {
+  type: 'person';
+}
+
+/** "Performed E [where …] N times [in a window]", or its negation `not_performed`. */
+export interface BehavioralFilter {
+  type: 'behavioral';
+  /** exact event name, or a prefix wildcard `core_action_*` (`*` alone: any event) */
+  event: string;
+  /** default `performed` */
+  operator?: 'performed' | 'not_performed';
+  /** default `{ op: 'gte', value: 1 }` */
+  count?: { op: 'gte' | 'lte' | 'eq'; value: number };
+  /** `{ last: '30d' | '12h' | '2w' }`, or `{ from?, to? }` dates (both ends inclusive) */
+  window?: { last?: string; from?: string | number; to?: string | number };
+  /** event-property tests, all of which must hold */
+  where?: PropertyTest[];
+  negate?: boolean;
+}
+
+export interface CohortFilter {
+  type: 'cohort';
+  key: string;
+  operator: 'in' | 'not_in';
+  negate?: boolean;
+}
+
+export interface GroupNode {
+  type: 'AND' | 'OR';
+  negate?: boolean;
+  values: DefinitionNode[];
+}
+
+export type DefinitionNode = GroupNode | PersonFilter | BehavioralFilter | CohortFilter;
+/** A saved dynamic definition: any node, usually a group. */
+export type Definition = DefinitionNode;
+
+const scalar = z.union([z.string().max(1000), z.number().finite(), z.boolean()]);
+const propertyValue = z.union([scalar, z.array(scalar).max(1000)]);
+
+const propertyTestShape = {
+  key: z.string().min(1).max(200),
+  operator: z.enum(PROPERTY_OPERATORS),
+  value: propertyValue.optional(),
+  negate: z.boolean().optional(),
+};
+
+const propertyTest = z.object(propertyTestShape).strict();
+
+const personFilter = z.object({ type: z.literal('person'), ...propertyTestShape }).strict();
+
+const dateInput = z.union([z.string().max(100), z.number().finite()]);
+
+const behavioralFilter = z
+  .object({
+    type: z.literal('behavioral'),
+    event: z.string().min(1).max(200),
+    operator: z.enum(['performed', 'not_performed']).default('performed'),
+    count: z.object({ op: z.enum(['gte', 'lte', 'eq']), value: z.number().int().min(0).max(1_000_000) }).strict().optional(),
+    window: z.object({ last: z.string().max(20).optional(), from: dateInput.optional(), to: dateInput.optional() }).strict().optional(),
+    where: z.array(propertyTest).max(20).optional(),
+    negate: z.boolean().optional(),
+  })
+  .strict();
+
+const cohortFilter = z
+  .object({ type: z.literal('cohort'), key: cohortKeySchema, operator: z.enum(['in', 'not_in']), negate: z.boolean().optional() })
+  .strict();
+
+/** The structural schema of one node (recursive). */
+export const definitionNode: z.ZodType<DefinitionNode, z.ZodTypeDef, unknown> = z.lazy(() =>
+  z.discriminatedUnion('type', [
+    z.object({ type: z.enum(['AND', 'OR']), negate: z.boolean().optional(), values: z.array(definitionNode).min(1, 'a group needs at least one condition').max(50) }).strict(),
+    personFilter,
+    behavioralFilter,
+    cohortFilter,
+  ]) as z.ZodType<DefinitionNode, z.ZodTypeDef, unknown>,
+);
+
+/** Visits every node with its path (zod-style segments, relative to the definition root). */
+export function walkDefinition(
+  node: DefinitionNode,
+  visit: (node: DefinitionNode, path: Array<string | number>, depth: number) => void,
+  path: Array<string | number> = [],
+  depth = 1,
+): void {
+  visit(node, path, depth);
+  if (node.type === 'AND' || node.type === 'OR') {
+    node.values.forEach((child, i) => walkDefinition(child, visit, [...path, 'values', i], depth + 1));
+  }
+}
+
+/** Every cohort reference in a definition, with its path. */
+export function cohortReferences(def: Definition): Array<{ key: string; path: Array<string | number> }> {
+  const out: Array<{ key: string; path: Array<string | number> }> = [];
+  walkDefinition(def, (node, path) => {
+    if (node.type === 'cohort') out.push({ key: node.key, path });
+  });
+  return out;
+}
+
+/** Every regex pattern (person and event-property filters), with the path of its value. */
+export function regexPatterns(def: Definition): Array<{ pattern: string; path: Array<string | number> }> {
+  const out: Array<{ pattern: string; path: Array<string | number> }> = [];
+  const test = (t: PropertyTest, path: Array<string | number>) => {
+    if ((t.operator === 'regex' || t.operator === 'not_regex') && typeof t.value === 'string') out.push({ pattern: t.value, path: [...path, 'value'] });
+  };
+  walkDefinition(def, (node, path) => {
+    if (node.type === 'person') test(node, path);
+    if (node.type === 'behavioral') node.where?.forEach((w, i) => test(w, [...path, 'where', i]));
+  });
+  return out;
+}

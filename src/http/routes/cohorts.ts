@@ -1,0 +1,172 @@
+import express, { type Request } from 'express';
+import { z } from 'zod';
+import type { RouteModule } from '../app.js';
+import { jsonBody } from '../app.js';
+import { parse } from '../validate.js';
+import { page, parsePage } from '../pagination.js';
+import { AppError } from '../../errors.js';
+import { cohortKeySchema } from '../../cohorts/definition.js';
+import type { Cohort } from '../../adapters/postgres/cohort-store.js';
+import type { StaticMember } from '../../adapters/postgres/cohort-member-store.js';
+import type { CohortsService } from '../../services/cohorts.js';
+import type { CohortMembersService, MemberUpload } from '../../services/cohort-members.js';
+import type { RefreshCohort, RefreshOutcome } from '../../services/refresh-cohort.js';
+
+const interval = z.number().int().positive().max(31 * 86_400).nullable();
+
+const createCohort = z
+  .object({
+    key: cohortKeySchema,
+    name: z.string().trim().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    kind: z.enum(['static', 'dynamic']),
+    definition: z.unknown().optional(),
+    refresh_interval_s: interval.optional(),
+  })
+  .strict();
+
+const patchCohort = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(2000).optional(),
+    definition: z.unknown().optional(),
+    refresh_interval_s: interval.optional(),
+    definition_version: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+const listQuery = z.object({ include_archived: z.enum(['true', 'false']).optional() });
+const membersQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(400).optional(),
+});
+const idList = z.object({ distinct_ids: z.array(z.unknown()).max(1_000_000) }).strict();
+
+/** The cohort response shape (snake_case, times ISO). */
+export const cohortBody = (c: Cohort) => ({
+  key: c.key,
+  name: c.name,
+  description: c.description,
+  kind: c.kind,
+  definition: c.definition,
+  state: c.state,
+  definition_version: c.definitionVersion,
+  version: c.version,
+  member_count: c.memberCount,
+  last_calculated_at: c.lastCalculatedAt,
+  errors_calculating: c.errorsCalculating,
+  last_error_at: c.lastErrorAt,
+  last_error_code: c.lastErrorCode,
+  last_error_message: c.lastErrorMessage,
+  refresh_interval_s: c.refreshIntervalS,
+  created_at: c.createdAt,
+  updated_at: c.updatedAt,
+});
+
+const memberBody = (m: StaticMember) => ({ distinct_id: m.distinctId, person_id: m.personId, added_at: m.addedAt });
+
+const outcomeBody = (o: RefreshOutcome) =>
+  o.status === 'ok'
+    ? { status: o.status, version: o.version, member_count: o.memberCount, duration_ms: o.durationMs, as_of: new Date(o.asOf).toISOString() }
+    : o;
+
+/** Member cursors are the last distinct_id of a page, base64url-encoded (opaque). */
+const encodeCursor = (distinctId: string) => Buffer.from(distinctId, 'utf8').toString('base64url');
+function decodeCursor(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  if (!/^[A-Za-z0-9_-]+$/.test(raw)) throw new AppError('invalid_request', 'query.cursor: must be a cursor returned by a previous page');
+  return Buffer.from(raw, 'base64url').toString('utf8');
+}
+
+/** `If-Match: <definition_version>` (quotes and W/ allowed) or `definition_version` in the body; null when neither. */
+function expectedVersion(req: Request, bodyVersion: number | undefined): number | null {
+  const header = req.headers['if-match'];
+  if (typeof header === 'string') return parse(z.coerce.number().int().min(1), header.replace(/^W\//, '').replace(/"/g, '').trim(), 'If-Match');
+  return bodyVersion ?? null;
+}
+
+/** A JSON `{ distinct_ids: [...] }` body or a `text/csv` body with a distinct_id column. */
+function upload(req: Request): MemberUpload {
+  if (req.is('text/csv')) {
+    if (typeof req.body !== 'string') throw new AppError('invalid_request', 'body: expected CSV text');
+    return { kind: 'csv', text: req.body };
+  }
+  return { kind: 'json', ids: parse(idList, req.body ?? {}, 'body').distinct_ids };
+}
+
+/** Cohort admin API (PRODUCT.md 6.1, 9). Lifecycle endpoints live in cohort-lifecycle.ts. */
+export function cohortRoutes(deps: { cohorts: CohortsService; members: CohortMembersService; refreshCohort: RefreshCohort }): RouteModule {
+  const { cohorts, members } = deps;
+  return (app, auth) => {
+    const body = jsonBody('100kb');
+    // Member uploads: up to 100,000 ids of up to 200 characters, as JSON or CSV.
+    const uploadBody = [jsonBody('16mb'), express.text({ type: 'text/csv', limit: '16mb' })];
+    const base = '/v1/projects/:project/cohorts';
+    const keyOf = (req: Request) => parse(cohortKeySchema, req.params.key, 'key');
+
+    app.post(base, body, auth.requireAdminProject, async (req, res) => {
+      const input = parse(createCohort, req.body, 'body');
+      const c = await cohorts.create(req.admin!, req.adminProject!, {
+        key: input.key,
+        name: input.name,
+        description: input.description,
+        kind: input.kind,
+        definition: input.definition,
+        refreshIntervalS: input.refresh_interval_s,
+      });
+      res.status(201).setHeader('ETag', `"${c.definitionVersion}"`).json(cohortBody(c));
+    });
+
+    app.get(base, auth.requireAdminProject, async (req, res) => {
+      const q = parsePage(req.query);
+      const { include_archived } = parse(listQuery, req.query, 'query');
+      const rows = await cohorts.list(req.adminProject!.id, { includeArchived: include_archived === 'true', afterId: q.cursor ?? 0, limit: q.limit });
+      const p = page(rows, q.limit, (c) => c.id);
+      res.json({ data: p.data.map(cohortBody), next_cursor: p.next_cursor });
+    });
+
+    app.get(`${base}/:key`, auth.requireAdminProject, async (req, res) => {
+      const c = await cohorts.get(req.adminProject!.id, keyOf(req));
+      res.setHeader('ETag', `"${c.definitionVersion}"`).json(cohortBody(c));
+    });
+
+    app.patch(`${base}/:key`, body, auth.requireAdminProject, async (req, res) => {
+      const input = parse(patchCohort, req.body, 'body');
+      const c = await cohorts.update(
+        req.admin!,
+        req.adminProject!,
+        keyOf(req),
+        { name: input.name, description: input.description, definition: input.definition, refreshIntervalS: input.refresh_interval_s },
+        expectedVersion(req, input.definition_version),
+      );
+      res.setHeader('ETag', `"${c.definitionVersion}"`).json(cohortBody(c));
+    });
+
+    app.get(`${base}/:key/members`, auth.requireAdminProject, async (req, res) => {
+      const q = parse(membersQuery, req.query, 'query');
+      const rows = await members.list(req.adminProject!.id, keyOf(req), decodeCursor(q.cursor), q.limit);
+      res.json({ data: rows.map(memberBody), next_cursor: rows.length === q.limit ? encodeCursor(rows[rows.length - 1].distinctId) : null });
+    });
+
+    app.post(`${base}/:key/members`, ...uploadBody, auth.requireAdminProject, async (req, res) => {
+      res.json(await members.add(req.admin!, req.adminProject!.id, keyOf(req), upload(req)));
+    });
+
+    app.put(`${base}/:key/members`, ...uploadBody, auth.requireAdminProject, async (req, res) => {
+      res.json(await members.replace(req.admin!, req.adminProject!.id, keyOf(req), upload(req)));
+    });
+
+    app.delete(`${base}/:key/members`, ...uploadBody, auth.requireAdminProject, async (req, res) => {
+      res.json(await members.remove(req.admin!, req.adminProject!.id, keyOf(req), upload(req)));
+    });
+
+    // Runs one materialization now, in this request; 409 when another run holds the cohort.
+    app.post(`${base}/:key/refresh`, auth.requireAdminProject, async (req, res) => {
+      const c = await cohorts.get(req.adminProject!.id, keyOf(req));
+      const outcome = await deps.refreshCohort(c.projectId, c.id, { worker: `api:${process.pid}` });
+      if (outcome.status === 'busy') throw new AppError('conflict', `cohort ${c.key} is being refreshed elsewhere; try again shortly`, { status: 'busy' });
+      if (outcome.status === 'skipped') throw new AppError('conflict', `cohort ${c.key} was not refreshed: ${outcome.reason}`, { status: 'skipped', reason: outcome.reason });
+      res.json({ outcome: outcomeBody(outcome), cohort: cohortBody((await cohorts.get(c.projectId, c.key))) });
+    });
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Event-driven recompute (PRODUCT.md 6.3, enterprise tier): re-evaluates a few persons in
+ * every active dynamic cohort of a project and adds or removes them in the live version,
+ * without a full refresh. One restricted query per cohort (the compiled definition with
+ * `restrictToPersonIds`), then one Lua call per cohort to SADD and one to SREM.
+ */
+import type { Logger } from 'pino';
+import type { Pool } from '../adapters/postgres/pool.js';
+import type { CohortStore } from '../adapters/postgres/cohort-store.js';
+import type { MembershipStore } from '../adapters/redis/membership-store.js';
+import { bindPersonIds, compileCohort } from '../cohorts/compiler.js';
+import { runCohortQuery, type CohortQueryLimits } from './cohort-query.js';
+
+export interface RecomputePersonsDeps {
+  pool: Pool;
+  cohorts: CohortStore;
+  membership: MembershipStore;
+  logger?: Logger;
+  /** per-query limits (default statement_timeout 30 s: a few persons are quick) */
+  query?: CohortQueryLimits;
+  clock?: () => number;
+}
+
+/** `(projectId, personIds)`: resolves when every active dynamic cohort has been updated. */
+export type RecomputePersons = (projectId: number, personIds: number[]) => Promise<void>;
+
+export function createRecomputePersons(deps: RecomputePersonsDeps): RecomputePersons {
+  const clock = deps.clock ?? Date.now;
+  const limits = { timeoutMs: 30_000, ...deps.query };
+
+  return async function recomputePersons(projectId, personIds) {
+    const ids = [...new Set(personIds)];
+    if (ids.length === 0) return;
+    const refs = await deps.cohorts.refs(projectId);
+    const now = clock();
+    for (const [key, c] of refs) {
+      // Building cohorts have no live version yet; paused ones are frozen; archived ones are gone.
+      if (c.kind !== 'dynamic' || c.state !== 'active' || !c.definition) continue;
+      try {
+        const q = bindPersonIds(compileCohort(c.definition, { projectId, now, cohortRefs: refs, restrictToPersonIds: true }, key), ids);
+        const members = new Set(await runCohortQuery(deps.pool, q, limits));
+        const inside = ids.filter((id) => members.has(id)).map(String);
+        const outside = ids.filter((id) => !members.has(id)).map(String);
+        if (inside.length) await deps.membership.addMembers(projectId, c.id, inside);
+        if (outside.length) await deps.membership.removeMembers(projectId, c.id, outside);
+      } catch (err) {
+        // One broken cohort must not stop the others; its scheduled refresh reports the error.
+        deps.logger?.warn({ err, cohort: c.id, project: projectId }, 'event-driven cohort recompute failed');
+      }
+    }
+  };
+}

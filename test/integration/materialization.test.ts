@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../helpers/context.js';
+import { createRedis, waitForRedis } from '../../src/adapters/redis/client.js';
+import { testRedisUrl } from '../helpers/databases.js';
+
+const N = 50_000;
+
+let t: TestContext;
+let projectId: number;
+
+beforeAll(async () => {
+  t = await createTestContext();
+  projectId = (await t.newProject('materialize')).id;
+});
+afterAll(async () => {
+  await t.cleanup();
+});
+
+async function dynamicCohort(key: string, definition: unknown): Promise<number> {
+  const res = await t.http.post(`/v1/projects/${projectId}/cohorts`).set(t.admin).send({ key, name: key, kind: 'dynamic', definition });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  const { rows } = await t.pool.query<{ id: number }>('SELECT id FROM cohorts WHERE project_id = $1 AND key = $2', [projectId, key]);
+  return rows[0].id;
+}
+
+const refresh = (cohortId: number, worker = 'test') => t.cohorts.refreshCohort(projectId, cohortId, { worker });
+
+// Pointer and set read atomically, like the handshake: version, size and the sample's membership.
+const PROBE = `
+local v = redis.call('GET', KEYS[1])
+if not v then return { 0, 0, {} } end
+local set = ARGV[1] .. v
+return { tonumber(v), redis.call('SCARD', set), redis.call('SMISMEMBER', set, unpack(ARGV, 2)) }
+`;
+
+describe('materialization', () => {
+  it('switches readers atomically: a reader polling during a 50,000-member write never sees a partial set', async () => {
+    // Persons 1..N are group a, N+1..2N group b; the cohort moves from a to b.
+    const { rows } = await t.pool.query<{ id: number }>(
+      `INSERT INTO persons (project_id, bucketing_key, properties)
+       SELECT $1, 'p' || i, jsonb_build_object('g', CASE WHEN i <= $2 THEN 'a' ELSE 'b' END) FROM generate_series(1, $2 * 2) AS i
+       RETURNING id`,
+      [projectId, N],
+    );
+    const ids = rows.map((r) => r.id).sort((x, y) => x - y);
+    const a = ids.slice(0, N);
+    const b = ids.slice(N);
+    const cohortId = await dynamicCohort('moving', { type: 'person', key: 'g', operator: 'eq', value: 'a' });
+    expect(await refresh(cohortId)).toMatchObject({ status: 'ok', version: 1, memberCount: N });
+
+    await t.http.patch(`/v1/projects/${projectId}/cohorts/moving`).set(t.admin).send({ definition: { type: 'person', key: 'g', operator: 'eq', value: 'b' } }).expect(200);
+    const sample = [a[0], a[N - 1], b[0], b[N - 1]].map(String);
+    const reader = createRedis({ url: testRedisUrl() });
+    await waitForRedis(reader, 3_000);
+    const seen: Array<[number, number, number[]]> = [];
+    let done = false;
+    const probe = async () => {
+      seen.push((await reader.eval(PROBE, 1, t.keys.cohortCurrent(projectId, cohortId), t.keys.cohortMembersBase(projectId, cohortId), ...sample)) as [number, number, number[]]);
+    };
+    const poll = (async () => {
+      while (!done) {
+        await probe();
+        const viaStore = await t.cohorts.stores.membership.isMember(projectId, [cohortId, cohortId], { personId: a[N - 1], distinctIds: [] });
+        expect(viaStore[0]).toBe(viaStore[1]);
+      }
+    })();
+    const outcome = await refresh(cohortId);
+    done = true;
+    await poll;
+    await probe();
+    reader.disconnect();
+
+    // the reader saw the old version while the new one was written, then the new one
+    expect(seen.filter((o) => o[0] === 1).length).toBeGreaterThan(0);
+    expect(seen.filter((o) => o[0] === 2).length).toBeGreaterThan(0);
+    expect(outcome).toMatchObject({ status: 'ok', version: 2, memberCount: N });
+    expect(seen.length).toBeGreaterThan(2);
+    for (const [version, size, bits] of seen) {
+      expect(size).toBe(N);
+      expect(bits).toEqual(version === 1 ? [1, 1, 0, 0] : [0, 0, 1, 1]);
+    }
+    expect(seen[seen.length - 1][0]).toBe(2);
+    expect(await t.redis.exists(t.keys.cohortMembers(projectId, cohortId, 1))).toBe(0);
+    const bytes = (await t.pool.query('SELECT stats FROM cohort_calculations WHERE cohort_id = $1 ORDER BY id DESC LIMIT 1', [cohortId])).rows[0].stats.redis_bytes;
+    expect(bytes).toBeGreaterThan(N * 8);
+  }, 60_000);
+
+  it('keeps the previous version live when a refresh fails, and records the error', async () => {
+    const cohortId = await dynamicCohort('fragile', { type: 'person', key: 'g', operator: 'eq', value: 'a' });
+    expect(await refresh(cohortId)).toMatchObject({ status: 'ok', version: 1, memberCount: N });
+    // A definition that slipped past save-time checks (written straight to the table) fails at run time.
+    await t.pool.query(`UPDATE cohorts SET definition = '{"type":"person","key":"g","operator":"regex","value":"(unclosed"}' WHERE id = $1`, [cohortId]);
+    const failed = await refresh(cohortId);
+    expect(failed).toMatchObject({ status: 'failed', code: 'invalid_regex' });
+    const { rows } = await t.pool.query('SELECT state, version, pending_version, member_count, errors_calculating, last_error_code, lease_owner FROM cohorts WHERE id = $1', [cohortId]);
+    expect(rows[0]).toEqual({ state: 'active', version: 1, pending_version: null, member_count: N, errors_calculating: 1, last_error_code: 'invalid_regex', lease_owner: null });
+    const hist = await t.pool.query('SELECT version, error_code, finished_at FROM cohort_calculations WHERE cohort_id = $1 ORDER BY id', [cohortId]);
+    expect(hist.rows.map((r) => [r.version, r.error_code, r.finished_at !== null])).toEqual([[1, null, true], [2, 'invalid_regex', true]]);
+    expect(await t.redis.get(t.keys.cohortCurrent(projectId, cohortId))).toBe('1');
+    expect(await t.redis.scard(t.keys.cohortMembers(projectId, cohortId, 1))).toBe(N);
+    expect(await t.redis.exists(t.keys.cohortMembers(projectId, cohortId, 2))).toBe(0);
+
+    // The next good run goes past the failed version number and resets the error count.
+    await t.pool.query(`UPDATE cohorts SET definition = '{"type":"person","key":"g","operator":"eq","value":"nobody"}' WHERE id = $1`, [cohortId]);
+    expect(await refresh(cohortId)).toMatchObject({ status: 'ok', version: 2, memberCount: 0 });
+    expect((await t.pool.query('SELECT errors_calculating FROM cohorts WHERE id = $1', [cohortId])).rows[0].errors_calculating).toBe(0);
+    // An empty cohort still has a live version (and no set).
+    expect(await t.redis.get(t.keys.cohortCurrent(projectId, cohortId))).toBe('2');
+    expect(await t.cohorts.stores.membership.isMember(projectId, [cohortId], { personId: 1, distinctIds: [] })).toEqual([false]);
+  }, 60_000);
+
+  it('takes a row lease: a second run at the same time is busy; paused cohorts are skipped', async () => {
+    const cohortId = await dynamicCohort('leased', { type: 'person', key: 'g', operator: 'eq', value: 'b' });
+    const [one, two] = await Promise.all([refresh(cohortId, 'w1'), refresh(cohortId, 'w2')]);
+    expect([one.status, two.status].sort()).toEqual(['busy', 'ok']);
+    await t.pool.query(`UPDATE cohorts SET state = 'paused' WHERE id = $1`, [cohortId]);
+    expect(await refresh(cohortId)).toEqual({ status: 'skipped', reason: 'cohort is paused' });
+    expect(await t.cohorts.refreshCohort(projectId, 999_999, { worker: 'w' })).toEqual({ status: 'skipped', reason: 'cohort not found' });
+  }, 60_000);
+
+  it('a run whose lease expired cannot switch readers back to an older version', async () => {
+    const cohortId = await dynamicCohort('zombie', { type: 'person', key: 'g', operator: 'eq', value: 'b' });
+    const store = t.cohorts.stores.membership;
+    await store.writeVersion(projectId, cohortId, 5, ['1']);
+    expect(await store.switchTo(projectId, cohortId, 5)).toBe(0);
+    expect(await store.switchTo(projectId, cohortId, 4)).toBe(-1);
+    expect(await store.switchTo(projectId, cohortId, 6)).toBe(5);
+    expect(await store.addMembers(projectId, cohortId + 1000, ['1'])).toBeNull(); // no live version: nothing written
+    expect(await t.redis.exists(t.keys.cohortMembers(projectId, cohortId + 1000, 0))).toBe(0);
+  });
+
+  it('goes past a version Redis has but PostgreSQL does not (a run died after its switch)', async () => {
+    const cohortId = await dynamicCohort('ahead', { type: 'person', key: 'g', operator: 'eq', value: 'nobody' });
+    await t.redis.set(t.keys.cohortCurrent(projectId, cohortId), '7');
+    await t.redis.sadd(t.keys.cohortMembers(projectId, cohortId, 7), '1');
+    expect(await refresh(cohortId)).toMatchObject({ status: 'ok', version: 8, memberCount: 0 });
+    expect(await t.redis.exists(t.keys.cohortMembers(projectId, cohortId, 7))).toBe(0);
+  });
+
+  it('recomputes a few persons in the live version (event-driven)', async () => {
+    const cohortId = await dynamicCohort('recompute', { type: 'behavioral', event: 'buy' });
+    const { rows } = await t.pool.query<{ id: number }>(`INSERT INTO persons (project_id, bucketing_key) VALUES ($1, 'r1'), ($1, 'r2') RETURNING id`, [projectId]);
+    const [r1, r2] = rows.map((r) => r.id);
+    await t.pool.query(`INSERT INTO person_distinct_ids (project_id, distinct_id, person_id) VALUES ($1, 'r1', $2), ($1, 'r2', $3)`, [projectId, r1, r2]);
+    expect(await refresh(cohortId)).toMatchObject({ status: 'ok', memberCount: 0 });
+    await t.pool.query(`INSERT INTO events (project_id, event, distinct_id, time, insert_id) VALUES ($1, 'buy', 'r1', now(), 'i1')`, [projectId]);
+    await t.cohorts.recomputePersons(projectId, [r1, r2]);
+    expect(await t.cohorts.stores.membership.isMember(projectId, [cohortId], { personId: r1, distinctIds: [] })).toEqual([true]);
+    expect(await t.cohorts.stores.membership.isMember(projectId, [cohortId], { personId: r2, distinctIds: [] })).toEqual([false]);
+    await t.pool.query(`DELETE FROM events WHERE project_id = $1 AND insert_id = 'i1'`, [projectId]);
+    await t.cohorts.recomputePersons(projectId, [r1]);
+    expect(await t.cohorts.stores.membership.isMember(projectId, [cohortId], { personId: r1, distinctIds: [] })).toEqual([false]);
+  });
+});
