@@ -17,6 +17,7 @@ import { definitionRoutes } from './http/routes/definitions.js';
 import { createDefinitionStore } from './adapters/postgres/definition-store.js';
 import { createDefinitionsService } from './services/definitions.js';
 import { fanOut, type FeedListener } from './ports.js';
+import { composeCohorts } from './compose-cohorts.js';
 import { createSnapshotSource } from './adapters/postgres/snapshot-source.js';
 import { createSnapshots } from './services/snapshots.js';
 import { createHandshakeReader } from './adapters/redis/handshake-reader.js';
@@ -24,6 +25,22 @@ import { createDecideService } from './services/decide.js';
 import { tokenRateLimit } from './http/rate-limit.js';
 import { decideRoutes } from './http/routes/decide.js';
 import { ofrepRoutes } from './http/routes/ofrep.js';
+import { createCohortLifecycle } from './services/cohort-lifecycle.js';
+import { cohortLifecycleRoutes } from './http/routes/cohort-lifecycle.js';
+import { createCohortWorker } from './worker/cohort-worker.js';
+import { createEventDrivenRecompute } from './services/event-driven-recompute.js';
+import { createPersonStore } from './adapters/postgres/person-store.js';
+import { createEventStore } from './adapters/postgres/event-store.js';
+import { createIdentityCache } from './adapters/redis/identity-cache.js';
+import { createIdentityService } from './services/identity.js';
+import { createIngestService } from './services/ingest.js';
+import { createPeopleService } from './services/people.js';
+import { createAliasService } from './services/alias.js';
+import { createPersonReadService } from './services/person-read.js';
+import { eventRoutes } from './http/routes/events.js';
+import { engageRoutes } from './http/routes/engage.js';
+import { aliasRoutes } from './http/routes/alias.js';
+import { personRoutes, type PersonSection } from './http/routes/persons.js';
 
 export interface ComposeOptions {
   logger?: Logger;
@@ -73,6 +90,22 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
   // Timers and subscriptions, started by start() in order and stopped in reverse.
   const background: Array<{ start?(): Promise<void> | void; stop(): Promise<void> | void }> = [];
 
+  // The feeds (PRODUCT.md 4, docs/feeds.md): events, People API, alias, the Redis identity map.
+  // Write-throughs and rebuilds get their own connection with a longer timeout than decisions.
+  const redisBulk: RedisClient = createRedis({ url: config.REDIS_URL, commandTimeoutMs: 5_000 });
+  background.push({ start: () => waitForRedis(redisBulk, 3_000).catch(() => {}), stop: () => redisBulk.disconnect() });
+  const personStore = createPersonStore();
+  const eventStore = createEventStore();
+  const identityCache = createIdentityCache({ redis, bulk: redisBulk, keys });
+  const identity = createIdentityService({ pool, persons: personStore, events: eventStore, cache: identityCache, logger });
+  background.push({ stop: () => identity.idle() });
+  const ingest = createIngestService({ pool, events: eventStore, persons: personStore, identity, listener: feedEvents, count: (outcome, n) => metrics.eventsIngested.inc({ outcome }, n) });
+  const people = createPeopleService({ pool, persons: personStore, events: eventStore, audit: stores.audit, identity, listener: feedEvents });
+  const aliases = createAliasService({ pool, persons: personStore, identity, listener: feedEvents });
+  const personRead = createPersonReadService({ pool, persons: personStore, events: eventStore });
+  /** Extra fields of the admin person read (cohorts, decisions): push sections here. */
+  const personSections: PersonSection[] = [];
+
   // The decision path: in-memory snapshots (pub/sub + version poll), one Redis call, pure core.
   const snapshots = createSnapshots({
     source: createSnapshotSource(pool),
@@ -90,13 +123,39 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
     },
   });
   background.push(snapshots);
-  const decide = createDecideService({ snapshots, reader: createHandshakeReader({ redis, keys }), metrics, logger });
+  const decide = createDecideService({ snapshots, reader: createHandshakeReader({ redis, keys }), identityFallback: { resolve: identity.resolveFromStore }, metrics, logger });
   const publicRateLimit = tokenRateLimit(config.RATE_LIMIT_PER_S);
 
+  // Cohort lifecycle (pause/resume/archive/restore) and refresh history (docs/refresher.md).
+  const cohortLifecycle = createCohortLifecycle({ pool, audit: stores.audit, notify: notifyDefinitions });
+
+  // Cohorts (docs/cohorts.md): definitions, static members, materialization into Redis.
+  // Materialization writes big SADD pipelines: its own connection, without the decision-path timeout.
+  const redisCohorts: RedisClient = createRedis({ url: config.REDIS_URL });
+  const cohorts = composeCohorts({ pool, redis: redisCohorts, keys, audit: stores.audit, notify: notifyDefinitions, logger });
+  feedListeners.push(cohorts.listener);
+
+  // The refresher (docs/refresher.md): scheduled refreshes shared through row leases. Built
+  // always (the `worker` command starts it), run in this process only when RUN_WORKER.
+  const refresher = createCohortWorker({ pool, redis: redisCohorts, keys, logger, metrics, refreshCohort: cohorts.refreshCohort });
+  if (config.RUN_WORKER) background.push(refresher);
+  // Enterprise tier: persons the feeds changed are re-evaluated in every API process within a second.
+  const eventDrivenRecompute = createEventDrivenRecompute({
+    recomputePersons: cohorts.recomputePersons,
+    tierOf: async (projectId) => (await stores.projects.get(projectId))?.tier ?? null,
+    logger,
+    onPersons: (outcome, n) => metrics.cohortEventRecompute.inc({ outcome }, n),
+  });
+  feedListeners.push(eventDrivenRecompute.listener);
+  background.push(eventDrivenRecompute);
+
   const routes: RouteModule[] = [healthRoutes({ readiness, metrics }), projectRoutes({ projects })];
+  routes.push(cohorts.routes);
   routes.push(definitionRoutes({ definitions, audit: stores.audit }));
   routes.push(decideRoutes({ decide, rateLimit: publicRateLimit }));
   routes.push(ofrepRoutes({ decide, directory, rateLimit: publicRateLimit }));
+  routes.push(cohortLifecycleRoutes({ lifecycle: cohortLifecycle }));
+  routes.push(eventRoutes({ ingest }), engageRoutes({ people }), aliasRoutes({ alias: aliases }), personRoutes({ persons: personRead, sections: personSections }));
 
   let appInstance: ReturnType<typeof createApp> | undefined;
   return {
@@ -115,8 +174,20 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
     snapshots,
     decide,
     publicRateLimit,
+    cohortLifecycle,
+    refresher,
+    eventDrivenRecompute,
     feedListeners,
     feedEvents,
+    cohorts,
+    personStore,
+    eventStore,
+    identity,
+    ingest,
+    people,
+    aliases,
+    personRead,
+    personSections,
     routes,
     /** the express app; built lazily so feature modules can add routes before first use */
     get app() {
@@ -133,6 +204,7 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
     async close(): Promise<void> {
       for (const b of background.reverse()) await b.stop();
       redis.disconnect();
+      redisCohorts.disconnect();
       await pool.end();
     },
   };

@@ -54,6 +54,12 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       labelNames: ['tier'] as const,
       registers: [registry],
     }),
+    cohortEventRecompute: new Counter({
+      name: 'switchboard_cohort_event_recompute_persons_total',
+      help: 'Persons re-evaluated by the event-driven recompute (enterprise tier), by outcome (recomputed, dropped, failed)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     redisDegraded: new Counter({
       name: 'switchboard_redis_degraded_total',
       help: 'Handshakes answered without Redis (timeout or disconnected)',

@@ -14,6 +14,8 @@ export interface Keys {
   cohortCurrent(projectId: number, cohortId: number): string;
   /** members of one materialized version: person ids, and `d:<distinct_id>` for unseen static ids. */
   cohortMembers(projectId: number, cohortId: number, version: number): string;
+  /** `cohortMembers` without the version: Lua scripts append the version they read from `cohortCurrent`. */
+  cohortMembersBase(projectId: number, cohortId: number): string;
   /** total responses per survey key (incremented on `survey sent` events). */
   surveyResponses(projectId: number, surveyKey: string): string;
   /** exposure dedup marker per person, flag and variant per day. */
@@ -36,6 +38,7 @@ export function createKeys(prefix: string): Keys {
     identityReady: (p) => `${tag(p)}:identity-ready`,
     cohortCurrent: (p, c) => `${tag(p)}:cohort:${c}:current`,
     cohortMembers: (p, c, v) => `${tag(p)}:cohort:${c}:v${v}`,
+    cohortMembersBase: (p, c) => `${tag(p)}:cohort:${c}:v`,
     surveyResponses: (p, s) => `${tag(p)}:survey:${s}:responses`,
     exposure: (p, day, person, flag, variant) => `${tag(p)}:exposure:${day}:${person}:${flag}:${variant}`,
     definitionsChannel: () => `${prefix}definitions`,

@@ -1,0 +1,148 @@
+import type { Pool } from '../adapters/postgres/pool.js';
+import type { Tier } from '../adapters/postgres/project-store.js';
+
+/** A due cohort this worker claimed for one run. Times are unix ms. */
+export interface ClaimedCohort {
+  id: number;
+  projectId: number;
+  key: string;
+  tier: Tier;
+  refreshIntervalS: number | null;
+  /** the slot it was due at (null: never scheduled yet, e.g. just created or restored) */
+  scheduledAt: number | null;
+  /** keys of the cohorts its definition references */
+  refs: string[];
+  /** owner of a lease that had expired when we claimed it: that worker died mid-run */
+  expiredLeaseOwner: string | null;
+}
+
+interface ClaimRow {
+  id: number;
+  project_id: number;
+  key: string;
+  tier: Tier;
+  refresh_interval_s: number | null;
+  scheduled: Date | null;
+  refs: string[] | null;
+  expired_owner: string | null;
+}
+
+// Keys of `{ type: 'cohort', key }` leaves anywhere in a definition tree.
+const REFS = `jsonb_path_query_array(COALESCE(c.definition, 'null'::jsonb), 'strict $.** ? (@.type == "cohort").key')`;
+
+/** ms a cohort may wait for its dependencies before it runs anyway (no starvation). */
+export const MAX_DEPENDENCY_WAIT_MS = 120_000;
+
+/**
+ * PostgreSQL side of the scheduler. The due scan is the one query that crosses projects
+ * (it is the scheduler); every other statement works on explicit cohort ids.
+ * Two clocks: schedules (`next_run_at`) use the caller's `nowMs`, so tests can move time;
+ * leases use PostgreSQL's now(), like refreshCohort's lease, so every worker agrees on them.
+ */
+export function createClaimStore(pool: Pool) {
+  const ts = (ms: number) => new Date(ms);
+  return {
+    /**
+     * Claims up to `limit` due cohorts (state building/active, next_run_at ≤ nowMs, lease
+     * free or expired) with FOR UPDATE SKIP LOCKED, and in the same statement moves their
+     * next_run_at to `holdUntilMs`, so no other worker claims them meanwhile. If this worker
+     * dies before it reschedules, the cohort becomes due again at holdUntilMs.
+     * A cohort whose dependency (same project, building/active) is due or leased waits,
+     * at most MAX_DEPENDENCY_WAIT_MS past its slot, so dependencies refresh first.
+     */
+    async claimDue(nowMs: number, limit: number, holdUntilMs: number): Promise<ClaimedCohort[]> {
+      const { rows } = await pool.query<ClaimRow>(
+        `WITH due AS (
+           SELECT c.id, c.next_run_at AS scheduled,
+                  CASE WHEN c.lease_owner IS NOT NULL THEN c.lease_owner END AS expired_owner
+             FROM cohorts c
+            WHERE c.state IN ('building', 'active')
+              AND (c.next_run_at IS NULL OR c.next_run_at <= $1)
+              AND (c.lease_expires_at IS NULL OR c.lease_expires_at < now())
+              AND NOT (
+                COALESCE(c.next_run_at, c.updated_at) > $1 - make_interval(secs => $4::double precision / 1000)
+                AND EXISTS (
+                  SELECT 1 FROM cohorts d
+                   WHERE d.project_id = c.project_id AND d.id <> c.id
+                     AND d.state IN ('building', 'active')
+                     AND d.key IN (SELECT jsonb_array_elements_text(${REFS}))
+                     AND (d.next_run_at IS NULL OR d.next_run_at <= $1 OR d.lease_expires_at >= now())))
+            ORDER BY c.next_run_at NULLS FIRST, c.id
+            LIMIT $2
+            FOR UPDATE OF c SKIP LOCKED
+         )
+         UPDATE cohorts c SET next_run_at = $3
+           FROM due, projects p
+          WHERE c.id = due.id AND p.id = c.project_id
+         RETURNING c.id, c.project_id, c.key, p.tier, c.refresh_interval_s, due.scheduled, due.expired_owner,
+                   ${REFS} AS refs`,
+        [ts(nowMs), limit, ts(holdUntilMs), MAX_DEPENDENCY_WAIT_MS],
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        projectId: r.project_id,
+        key: r.key,
+        tier: r.tier,
+        refreshIntervalS: r.refresh_interval_s,
+        scheduledAt: r.scheduled ? r.scheduled.getTime() : null,
+        refs: r.refs ?? [],
+        expiredLeaseOwner: r.expired_owner,
+      }));
+    },
+
+    /** Sets the next run (unix ms) of a cohort that still refreshes; returns its consecutive errors. */
+    async reschedule(projectId: number, cohortId: number, atMs: number): Promise<void> {
+      await pool.query(
+        `UPDATE cohorts SET next_run_at = $3 WHERE project_id = $1 AND id = $2 AND state IN ('building', 'active')`,
+        [projectId, cohortId, ts(atMs)],
+      );
+    },
+
+    /** Consecutive failures of a cohort (after refreshCohort's bookkeeping). */
+    async errorsCalculating(projectId: number, cohortId: number): Promise<number> {
+      const { rows } = await pool.query<{ errors_calculating: number }>(
+        'SELECT errors_calculating FROM cohorts WHERE project_id = $1 AND id = $2',
+        [projectId, cohortId],
+      );
+      return rows[0]?.errors_calculating ?? 0;
+    },
+
+    /** Extends a lease this worker still holds to `leaseMs` from now (database clock); false when it lost it. */
+    async renewLease(projectId: number, cohortId: number, worker: string, leaseMs: number): Promise<boolean> {
+      const { rowCount } = await pool.query(
+        `UPDATE cohorts SET lease_expires_at = now() + make_interval(secs => $4::double precision / 1000)
+          WHERE project_id = $1 AND id = $2 AND lease_owner = $3 AND lease_expires_at >= now()`,
+        [projectId, cohortId, worker, leaseMs],
+      );
+      return (rowCount ?? 0) > 0;
+    },
+
+    /**
+     * Closes the history rows a dead worker left open: error code `interrupted`.
+     * Returns how many it closed.
+     */
+    async closeInterrupted(projectId: number, cohortId: number, deadWorker: string, nowMs: number): Promise<number> {
+      const { rowCount } = await pool.query(
+        `UPDATE cohort_calculations
+            SET finished_at = $4, error_code = 'interrupted',
+                duration_ms = GREATEST(0, (EXTRACT(EPOCH FROM ($4::timestamptz - started_at)) * 1000)::int),
+                error_message = 'worker ' || $3 || ' lost its lease before finishing (killed or stalled)'
+          WHERE project_id = $1 AND cohort_id = $2 AND worker = $3 AND finished_at IS NULL`,
+        [projectId, cohortId, deadWorker, ts(nowMs)],
+      );
+      return rowCount ?? 0;
+    },
+
+    /** Members of readable cohorts summed per tier, for the cohortMembers gauge. */
+    async membersPerTier(): Promise<Array<{ tier: Tier; members: number }>> {
+      const { rows } = await pool.query<{ tier: Tier; members: number }>(
+        `SELECT p.tier, COALESCE(SUM(c.member_count), 0)::bigint AS members
+           FROM projects p LEFT JOIN cohorts c ON c.project_id = p.id AND c.state IN ('active', 'paused')
+          GROUP BY p.tier`,
+      );
+      return rows;
+    },
+  };
+}
+
+export type ClaimStore = ReturnType<typeof createClaimStore>;
