@@ -4,6 +4,8 @@ import { migrate } from './adapters/postgres/migrate.js';
 import { preflight } from './cli/preflight.js';
 import { serve } from './cli/serve.js';
 import { init } from './cli/init.js';
+import { worker } from './cli/worker.js';
+import { runImport } from './cli/import.js';
 import { TIERS, type Tier } from './adapters/postgres/project-store.js';
 
 function config(): Config {
@@ -24,6 +26,10 @@ program.command('serve').description('run the API (and the cohort refresher unle
   await serve(config());
 });
 
+program.command('worker').description('run the cohort refresher alone (any number of workers share the work)').action(async () => {
+  await worker(config());
+});
+
 program.command('migrate').description('create the database if needed and apply pending migrations').action(async () => {
   const cfg = config();
   const problems = await preflight(cfg);
@@ -42,6 +48,18 @@ program
   .addOption(new Option('--tier <tier>', 'project tier').choices(TIERS as string[]).default('pro'))
   .action(async (opts: { name: string; tier: Tier }) => {
     await init(config(), opts);
+  });
+
+program
+  .command('import')
+  .description('stream a CSV or NDJSON file (optionally .gz) of events into a project (same validation and dedup as the API)')
+  .argument('<file>', 'CSV or NDJSON file, .gz accepted')
+  .requiredOption('--project <id>', 'project id')
+  .addOption(new Option('--format <format>', 'file format (default: from the file name)').choices(['csv', 'ndjson']))
+  .option('--mapping <name>', 'a named row mapping, e.g. uci-online-retail')
+  .option('--shift-to-now', 'shift every event time so the newest event is now')
+  .action(async (file: string, opts: { project: string; format?: 'csv' | 'ndjson'; mapping?: string; shiftToNow?: boolean }) => {
+    await runImport(config(), file, opts);
   });
 
 export const cli = program;
