@@ -18,6 +18,7 @@ import { createDefinitionStore } from './adapters/postgres/definition-store.js';
 import { createDefinitionsService } from './services/definitions.js';
 import { fanOut, type FeedListener } from './ports.js';
 import { composeCohorts } from './compose-cohorts.js';
+import { cohortsSection, decisionsSection } from './http/routes/person-sections.js';
 import { createSnapshotSource } from './adapters/postgres/snapshot-source.js';
 import { createSnapshots } from './services/snapshots.js';
 import { createHandshakeReader } from './adapters/redis/handshake-reader.js';
@@ -156,6 +157,7 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
   routes.push(ofrepRoutes({ decide, directory, rateLimit: publicRateLimit }));
   routes.push(cohortLifecycleRoutes({ lifecycle: cohortLifecycle }));
   routes.push(eventRoutes({ ingest }), engageRoutes({ people }), aliasRoutes({ alias: aliases }), personRoutes({ persons: personRead, sections: personSections }));
+  personSections.push(cohortsSection({ cohortsOfPerson: cohorts.cohortsOfPerson }), decisionsSection({ decide }));
 
   let appInstance: ReturnType<typeof createApp> | undefined;
   return {

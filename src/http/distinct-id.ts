@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
-/** Ids clients send when they have none; refused everywhere (PRODUCT.md 4.1). */
-export const PLACEHOLDER_IDS = new Set(['undefined', 'null', '0', 'anonymous', 'guest', '[object object]', 'nan']);
+import { isPlaceholderId } from '../services/event-validation.js';
 
-export const isPlaceholderId = (id: string) => id.trim() === '' || PLACEHOLDER_IDS.has(id.trim().toLowerCase());
+// One placeholder rule for ingest, cohorts and decisions (PRODUCT.md 4.1).
+export { isPlaceholderId };
 
 /** A distinct_id: 1–200 characters, not a placeholder. */
 export const distinctIdSchema = z

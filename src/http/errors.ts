@@ -29,8 +29,14 @@ function fromBodyParser(err: { type?: string; message?: string; limit?: number }
     case 'entity.verify.failed':
     case 'request.size.invalid':
       return new AppError('invalid_request', `body: ${err.message}`);
-    default:
+    default: {
+      // Any other client error raised while reading the body (e.g. a corrupt gzip stream).
+      const e = err as { expose?: boolean; status?: number };
+      if (e.expose && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+        return new AppError(e.status === 413 ? 'payload_too_large' : 'invalid_request', `body: ${err.message}`);
+      }
       return null;
+    }
   }
 }
 
