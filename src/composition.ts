@@ -23,6 +23,7 @@ import { createSnapshotSource } from './adapters/postgres/snapshot-source.js';
 import { createSnapshots } from './services/snapshots.js';
 import { createHandshakeReader } from './adapters/redis/handshake-reader.js';
 import { createDecideService } from './services/decide.js';
+import { createExposureRecorder } from './services/exposures.js';
 import { tokenRateLimit } from './http/rate-limit.js';
 import { decideRoutes } from './http/routes/decide.js';
 import { ofrepRoutes } from './http/routes/ofrep.js';
@@ -124,7 +125,9 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
     },
   });
   background.push(snapshots);
-  const decide = createDecideService({ snapshots, reader: createHandshakeReader({ redis, keys }), identityFallback: { resolve: identity.resolveFromStore }, metrics, logger });
+  const exposures = createExposureRecorder({ redis: redisBulk, keys, ingest: (projectId, events) => ingest.ingest(projectId, events), logger, sampleRate: config.EXPOSURE_SAMPLE_RATE });
+  background.push(exposures);
+  const decide = createDecideService({ snapshots, reader: createHandshakeReader({ redis, keys }), identityFallback: { resolve: identity.resolveFromStore }, metrics, logger, exposures });
   const publicRateLimit = tokenRateLimit(config.RATE_LIMIT_PER_S);
 
   // Cohort lifecycle (pause/resume/archive/restore) and refresh history (docs/refresher.md).
@@ -175,6 +178,7 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
     notifyDefinitions,
     snapshots,
     decide,
+    exposures,
     publicRateLimit,
     cohortLifecycle,
     refresher,

@@ -51,6 +51,8 @@ export interface DecideDeps {
   now?: () => number;
   /** last results kept for degraded mode (entries) */
   lastKnownCapacity?: number;
+  /** records sampled exposure events off the hot path */
+  exposures?: { record(projectId: number, distinctId: string, personKey: string, flags: DecideAllResult['flags']): void };
 }
 
 /**
@@ -124,7 +126,11 @@ export function createDecideService(deps: DecideDeps) {
       };
       const result = decideAll(snap.core, input);
       const t2 = performance.now();
-      if (!req.explain) lastKnown.set(cacheKey, result);
+      if (!req.explain) {
+        lastKnown.set(cacheKey, result);
+        // the bucketing key is stable when the person is created (it is that first id)
+        deps.exposures?.record(req.projectId, req.distinctId, bucketingKey, result.flags);
+      }
       return { result, snapshot: snap, personId, bucketingKey, degraded: false, timing: { gatherMs: t1 - t0, evaluateMs: t2 - t1 } };
     },
   };
