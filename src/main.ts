@@ -6,6 +6,8 @@ import { serve } from './cli/serve.js';
 import { init } from './cli/init.js';
 import { worker } from './cli/worker.js';
 import { runImport } from './cli/import.js';
+import { rulesCommand } from './cli/rules.js';
+import { demo } from './cli/demo.js';
 import { TIERS, type Tier } from './adapters/postgres/project-store.js';
 
 function config(): Config {
@@ -60,6 +62,19 @@ program
   .option('--shift-to-now', 'shift every event time so the newest event is now')
   .action(async (file: string, opts: { project: string; format?: 'csv' | 'ndjson'; mapping?: string; shiftToNow?: boolean }) => {
     await runImport(config(), file, opts);
+  });
+
+program.addCommand(rulesCommand(config));
+
+program
+  .command('demo')
+  .description('the demo on real data (docs/demo.md): import UCI Online Retail, apply rules/demo, print cohorts and handshakes; needs `npm start` running')
+  .option('--data <file>', 'the UCI Online Retail CSV (.gz accepted); default ../shared/data/uci-online-retail/online_retail.csv.gz')
+  .option('--rules <dir>', 'the rules directory to apply', undefined)
+  .option('--timeout <seconds>', 'how long to wait for every cohort to become active', '600')
+  .option('--fresh', 'retire the existing demo project (it is renamed) and start over: new project, new time shift')
+  .action(async (opts: { data?: string; rules?: string; timeout: string; fresh?: boolean }) => {
+    await demo(config(), { data: opts.data, rules: opts.rules, timeout: Number(opts.timeout), fresh: opts.fresh });
   });
 
 export const cli = program;
