@@ -32,6 +32,9 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     LOG_LEVEL: 'silent',
     RUN_WORKER: 'false',
     PG_POOL_MAX: '5',
+    // Test files share 2 cores: a 50 ms Redis timeout would turn load into degraded answers.
+    // The degraded-mode test sets its own short timeout.
+    REDIS_TIMEOUT_MS: '2000',
     ...env,
   });
   const c = compose(config);
