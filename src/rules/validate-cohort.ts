@@ -8,22 +8,18 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { cohortKeySchema, cohortReferences, type Definition } from '../cohorts/definition.js';
+import { cohortReferences, type Definition } from '../cohorts/definition.js';
+import { cohortCreateFields } from '../cohorts/cohort-body.js';
 import { validateDefinition } from '../cohorts/validate-definition.js';
 import { checkRows, csvRows, CsvUploadError, MAX_STATIC_MEMBERS } from '../cohorts/member-upload.js';
 import { isPlaceholderId } from '../services/event-validation.js';
 import { formatPath } from '../core/paths.js';
 import type { RuleFile, RuleIssue } from './load.js';
 
-// The create body of the cohorts admin API (src/http/routes/cohorts.ts) plus members_csv.
+// The create body of the cohorts admin API plus members_csv.
 const cohortFileSchema = z
   .object({
-    key: cohortKeySchema,
-    name: z.string().trim().min(1).max(200),
-    description: z.string().max(2000).optional(),
-    kind: z.enum(['static', 'dynamic']),
-    definition: z.unknown().optional(),
-    refresh_interval_s: z.number().int().positive().max(31 * 86_400).nullable().optional(),
+    ...cohortCreateFields,
     /** static only: the member list, a CSV file relative to this file */
     members_csv: z.string().min(1).optional(),
   })

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from './pool.js';
+import { withTransaction, type Pool, type PoolClient } from './pool.js';
 
 /** PostgreSQL errors worth retrying the whole transaction for: deadlock, serialization. */
 export const isRetryable = (err: unknown): boolean => {
@@ -12,17 +12,10 @@ export const isRetryable = (err: unknown): boolean => {
  */
 export async function inRetryingTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const client = await pool.connect();
     try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
+      return await withTransaction(pool, fn);
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
       if (attempt >= 5 || !isRetryable(err)) throw err;
-    } finally {
-      client.release();
     }
     await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20 * attempt));
   }

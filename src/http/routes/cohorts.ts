@@ -7,23 +7,14 @@ import { page, parsePage } from '../pagination.js';
 import { AppError } from '../../errors.js';
 import { cohortKeySchema } from '../../cohorts/definition.js';
 import type { Cohort } from '../../adapters/postgres/cohort-store.js';
+import { cohortCreateSchema, refreshIntervalSchema } from '../../cohorts/cohort-body.js';
 import type { StaticMember } from '../../adapters/postgres/cohort-member-store.js';
 import type { CohortsService } from '../../services/cohorts.js';
 import type { CohortMembersService, MemberUpload } from '../../services/cohort-members.js';
 import type { RefreshCohort, RefreshOutcome } from '../../services/refresh-cohort.js';
 
-const interval = z.number().int().positive().max(31 * 86_400).nullable();
-
-const createCohort = z
-  .object({
-    key: cohortKeySchema,
-    name: z.string().trim().min(1).max(200),
-    description: z.string().max(2000).optional(),
-    kind: z.enum(['static', 'dynamic']),
-    definition: z.unknown().optional(),
-    refresh_interval_s: interval.optional(),
-  })
-  .strict();
+const interval = refreshIntervalSchema;
+const createCohort = cohortCreateSchema;
 
 const patchCohort = z
   .object({
