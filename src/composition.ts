@@ -27,6 +27,9 @@ import { createExposureRecorder } from './services/exposures.js';
 import { tokenRateLimit } from './http/rate-limit.js';
 import { decideRoutes } from './http/routes/decide.js';
 import { ofrepRoutes } from './http/routes/ofrep.js';
+import type { RequestListener } from 'node:http';
+import { createFastDecide } from './http/fast/decide-fast.js';
+import { createRequestListener } from './http/dispatch.js';
 import { createCohortLifecycle } from './services/cohort-lifecycle.js';
 import { cohortLifecycleRoutes } from './http/routes/cohort-lifecycle.js';
 import { createCohortWorker } from './worker/cohort-worker.js';
@@ -156,13 +159,17 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
   const routes: RouteModule[] = [healthRoutes({ readiness, metrics }), projectRoutes({ projects })];
   routes.push(cohorts.routes);
   routes.push(definitionRoutes({ definitions, audit: stores.audit }));
-  routes.push(decideRoutes({ decide, rateLimit: publicRateLimit }));
-  routes.push(ofrepRoutes({ decide, directory, rateLimit: publicRateLimit }));
+  routes.push(decideRoutes({ decide, rateLimit: publicRateLimit.middleware }));
+  routes.push(ofrepRoutes({ decide, directory, rateLimit: publicRateLimit.middleware }));
   routes.push(cohortLifecycleRoutes({ lifecycle: cohortLifecycle }));
   routes.push(eventRoutes({ ingest }), engageRoutes({ people }), aliasRoutes({ alias: aliases }), personRoutes({ persons: personRead, sections: personSections }));
   personSections.push(cohortsSection({ cohortsOfPerson: cohorts.cohortsOfPerson }), decisionsSection({ decide }));
 
   let appInstance: ReturnType<typeof createApp> | undefined;
+  let listener: RequestListener | undefined;
+  const expressApp = () => (appInstance ??= createApp({ logger, metrics, auth, routes }));
+  // The handshake is served on node:http ahead of express (docs/performance.md).
+  const fastDecide = createFastDecide({ decide, directory, limits: publicRateLimit, logger, metrics });
   return {
     config,
     logger,
@@ -196,8 +203,12 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
     personSections,
     routes,
     /** the express app; built lazily so feature modules can add routes before first use */
-    get app() {
-      return (appInstance ??= createApp({ logger, metrics, auth, routes }));
+    get app(): RequestListener {
+      return (listener ??= createRequestListener(expressApp(), [fastDecide]));
+    },
+    /** the express app alone (every route but the handshake's fast path) */
+    get expressApp() {
+      return expressApp();
     },
     readiness,
     /** Starts timers and subscriptions (definition refresh, in-process worker). */

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Config } from '../config.js';
 import { compose } from '../composition.js';
 import { migrate } from '../adapters/postgres/migrate.js';
@@ -20,7 +20,7 @@ export async function serve(config: Config): Promise<void> {
   if (config.INIT_ADMIN_KEY) await c.projects.ensureInitKey(config.INIT_ADMIN_KEY);
   await c.start();
 
-  const server: Server = c.app.listen(config.PORT, config.HOST);
+  const server: Server = createServer(c.app).listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
@@ -54,6 +55,21 @@ describe('POST /v1/decide', () => {
       seen.add(a.body.flags.checkout.variant);
     }
     expect([...seen].sort()).toEqual(['a', 'b']);
+  });
+
+  it('answers a gzip body (served by the express route) exactly as the fast path', async () => {
+    const body = JSON.stringify({ distinct_id: 'user-gz', person_properties: { plan: 'pro' } });
+    const fast = await decide(JSON.parse(body));
+    const gz = await t.http.post('/v1/decide').set(p.bearer).set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').serialize((b: unknown) => b as string).send(gzipSync(body));
+    expect(gz.status, JSON.stringify(gz.body)).toBe(200);
+    expect(gz.headers.etag).toBe(fast.headers.etag);
+    expect(gz.body.flags).toEqual(fast.body.flags);
+    const tooBig = await t.http.post('/v1/decide').set(p.bearer).send({ distinct_id: 'x', context: { pad: 'x'.repeat(300_000) } });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.error.code).toBe('payload_too_large');
+    const malformed = await t.http.post('/v1/decide').set(p.bearer).set('Content-Type', 'application/json').send('{"distinct_id":');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toMatch(/malformed JSON/);
   });
 
   it('limits keys with only, and answers 304 for a matching If-None-Match', async () => {

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpenFeature as ServerFeature } from '@openfeature/server-sdk';
 import { OFREPProvider } from '@openfeature/ofrep-provider';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   await post('/flags', { key: 'color', state: 'DISABLED', variants: { red: 'red', blue: 'blue' }, defaultVariant: 'red' });
   await post('/flags', { key: 'size', state: 'ENABLED', variants: { s: 1, l: 3 }, defaultVariant: 's', targeting: { if: [{ ends_with: [{ var: 'email' }, '@big.com'] }, 'l', null] } });
   await post('/configs', { key: 'limits', schema: { type: 'object' }, default: { max: 10 } });
-  server = t.app.listen(0, '127.0.0.1');
+  server = createServer(t.app).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import type { DecideOutcome, DecideRequest } from '../services/decide.js';
+import type { ProjectSnapshot } from '../services/snapshots.js';
+import { distinctIdSchema, isPlaceholderId } from './distinct-id.js';
+import { parse } from './validate.js';
+
+/** The `/v1/decide` request body (PRODUCT.md 8.1). */
+export const decideBody = z
+  .object({
+    token: z.string().optional(),
+    distinct_id: distinctIdSchema,
+    anon_id: distinctIdSchema.nullish(),
+    person_properties: z.record(z.unknown()).optional(),
+    context: z.record(z.unknown()).optional(),
+    only: z.array(z.string().min(1).max(200)).max(1000).optional(),
+    explain: z.boolean().optional(),
+  })
+  .strict();
+
+const validId = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 200 && !isPlaceholderId(v);
+
+/**
+ * The handshake question from a parsed body. The common body (`distinct_id`, maybe
+ * `anon_id` and `token`) is checked by hand, as zod would; anything else goes through zod,
+ * so errors name the field exactly as everywhere else. Throws a 400 or 403 AppError.
+ */
+export function decideRequest(projectId: number, body: unknown): DecideRequest {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const b = body as Record<string, unknown>;
+    let simple = validId(b.distinct_id);
+    for (const k in b) {
+      if (k === 'distinct_id') continue;
+      if (k === 'token' ? typeof b.token !== 'string' : k !== 'anon_id' || (b.anon_id != null && !validId(b.anon_id))) simple = false;
+    }
+    if (simple) return { projectId, distinctId: b.distinct_id as string, anonId: (b.anon_id as string | null | undefined) ?? null };
+  }
+  const full = parse(decideBody, body, 'body');
+  if (full.explain) {
+    throw new AppError('forbidden', 'explain needs an admin key: use GET /v1/projects/:project/persons/:distinct_id?explain=1');
+  }
+  return {
+    projectId,
+    distinctId: full.distinct_id,
+    anonId: full.anon_id ?? null,
+    personProperties: full.person_properties,
+    context: full.context,
+    only: full.only,
+  };
+}
+
+// The snapshot block depends only on the snapshot and the degraded flag: serialize it once.
+const snapshotJson = new WeakMap<ProjectSnapshot, [string, string]>();
+
+function snapshotBlock(snap: ProjectSnapshot, degraded: boolean): string {
+  let pair = snapshotJson.get(snap);
+  if (!pair) {
+    const cohorts: Record<string, { state: string; version: number; as_of: string | null }> = {};
+    for (const c of snap.readCohorts) {
+      cohorts[c.key] = { state: c.state, version: c.version, as_of: c.asOf === null ? null : new Date(c.asOf).toISOString() };
+    }
+    pair = [JSON.stringify({ version: snap.version, cohorts, degraded: false }), JSON.stringify({ version: snap.version, cohorts, degraded: true })];
+    snapshotJson.set(snap, pair);
+  }
+  return pair[degraded ? 1 : 0];
+}
+
+/** A strong ETag over a body: sha1, base64url. */
+export const etagOf = (json: string) => `"${createHash('sha1').update(json).digest('base64url')}"`;
+
+/** True when `If-None-Match` lists `etag` (weak or strong). */
+export function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  for (const t of ifNoneMatch.split(',')) if (t.trim().replace(/^W\//, '') === etag) return true;
+  return false;
+}
+
+/**
+ * The handshake answer: JSON without `generated_at` (what the ETag covers) and the ETag.
+ * Callers splice `generated_at` in with `withGeneratedAt`.
+ */
+export function renderHandshake(o: DecideOutcome): { json: string; etag: string } {
+  const r = o.result;
+  const json = `{"flags":${JSON.stringify(r.flags)},"configs":${JSON.stringify(r.configs)},"surveys":${JSON.stringify(r.surveys)},"snapshot":${snapshotBlock(o.snapshot, o.degraded)}}`;
+  return { json, etag: etagOf(json) };
+}
+
+export const withGeneratedAt = (json: string, at: Date) => `${json.slice(0, -1)},"generated_at":"${at.toISOString()}"}`;
+
+/** `Server-Timing` for a handshake: gather (snapshot + Redis) and evaluate (core), in ms. */
+export const serverTiming = (o: DecideOutcome) => `gather;dur=${o.timing.gatherMs.toFixed(2)}, evaluate;dur=${o.timing.evaluateMs.toFixed(2)}`;
