@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 /**
  * Ingest throughput: POST /v1/events with batches of 1,000 events over loopback, for a
  * bounded time, then the same batches again (all deduplicated). Results in docs/feeds.md.
@@ -75,7 +76,7 @@ async function main() {
   const c = compose(config);
   await c.start();
   const { project } = await c.projects.bootstrap('bench');
-  const http = c.app.listen(0, '127.0.0.1');
+  const http = createServer(c.app).listen(0, '127.0.0.1');
   await new Promise((r) => http.once('listening', r));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   try {
