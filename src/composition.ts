@@ -60,7 +60,7 @@ export interface ComposeOptions {
 export function compose(config: Config, opts: ComposeOptions = {}) {
   const logger = opts.logger ?? pino({ level: config.LOG_LEVEL });
   const pool: Pool = createPool(config.DATABASE_URL, config.PG_POOL_MAX);
-  const redis: RedisClient = createRedis({ url: config.REDIS_URL, commandTimeoutMs: config.REDIS_TIMEOUT_MS });
+  const redis: RedisClient = createRedis({ url: config.REDIS_URL, commandTimeoutMs: config.REDIS_TIMEOUT_MS, autoPipelining: true });
   const keys: Keys = createKeys(config.REDIS_PREFIX);
   const metrics = createMetrics({ defaults: opts.defaultMetrics });
 

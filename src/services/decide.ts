@@ -76,7 +76,7 @@ export function createDecideService(deps: DecideDeps) {
       const snap = await snapshotOf(req.projectId);
       const only = req.only ? new Set(req.only) : undefined;
       const cacheKey = `${req.projectId}\u0000${req.distinctId}\u0000${req.anonId ?? ''}`;
-      const cohortIds = snap.readCohorts.map((c) => c.id);
+      const cohortIds = snap.readCohortIds;
 
       let read: HandshakeRead;
       try {

@@ -8,6 +8,8 @@ export interface RedisOptions {
   commandTimeoutMs?: number;
   /** a subscriber connection may not use the offline queue limits of a command connection */
   lazyConnect?: boolean;
+  /** batch commands issued in the same tick into one socket write (the handshake's connection) */
+  autoPipelining?: boolean;
 }
 
 /**
@@ -18,6 +20,7 @@ export interface RedisOptions {
 export function createRedis(opts: RedisOptions): Redis {
   const client = new Redis(opts.url, {
     lazyConnect: opts.lazyConnect ?? false,
+    enableAutoPipelining: opts.autoPipelining ?? false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: opts.commandTimeoutMs,

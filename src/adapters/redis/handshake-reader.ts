@@ -82,19 +82,34 @@ export function createHandshakeReader(deps: { redis: RedisClient; keys: Keys }) 
   redis.defineCommand('sbHandshake', { lua: HANDSHAKE_LUA });
   const call = (redis as unknown as { sbHandshake(n: number, ...args: string[]): Promise<Raw> }).sbHandshake.bind(redis);
 
-  return {
-    /** One round trip (EVALSHA). Rejects on a Redis error or timeout; callers degrade. */
-    async read(projectId: number, distinctId: string, anonId: string | null, cohortIds: readonly number[], surveyKeys: readonly string[]): Promise<HandshakeRead> {
-      const didKey = keys.distinctId(projectId, distinctId);
-      const k: string[] = [didKey, anonId ? keys.distinctId(projectId, anonId) : didKey, keys.identityReady(projectId)];
+  // The per-project part of the arguments is the same for every handshake of one snapshot.
+  const fixed = new WeakMap<readonly number[], { keys: string[]; prefixes: string[]; personPrefix: string }>();
+  function fixedArgs(projectId: number, cohortIds: readonly number[], surveyKeys: readonly string[]) {
+    let f = fixed.get(cohortIds);
+    if (!f) {
+      const k: string[] = [keys.identityReady(projectId)];
       const prefixes: string[] = [];
       for (const id of cohortIds) {
         k.push(keys.cohortCurrent(projectId, id));
         prefixes.push(keys.cohortMembers(projectId, id, 0).slice(0, -1));
       }
       for (const s of surveyKeys) k.push(keys.surveyResponses(projectId, s));
-      const personPrefix = keys.person(projectId, 0).slice(0, -1);
-      const raw = await call(k.length, ...k, personPrefix, String(cohortIds.length), distinctId, anonId ?? '', ...prefixes);
+      f = { keys: k, prefixes, personPrefix: keys.person(projectId, 0).slice(0, -1) };
+      fixed.set(cohortIds, f);
+    }
+    return f;
+  }
+
+  return {
+    /**
+     * One round trip (EVALSHA). `cohortIds` and `surveyKeys` should be the same array objects
+     * for one snapshot (their keys are built once). Rejects on a Redis error or timeout;
+     * callers degrade.
+     */
+    async read(projectId: number, distinctId: string, anonId: string | null, cohortIds: readonly number[], surveyKeys: readonly string[]): Promise<HandshakeRead> {
+      const didKey = keys.distinctId(projectId, distinctId);
+      const f = fixedArgs(projectId, cohortIds, surveyKeys);
+      const raw = await call(f.keys.length + 2, didKey, anonId ? keys.distinctId(projectId, anonId) : didKey, ...f.keys, f.personPrefix, String(cohortIds.length), distinctId, anonId ?? '', ...f.prefixes);
       const [pid, doc, ready, usedAnon, bits, responses] = raw;
       const members = new Array<boolean>(cohortIds.length);
       for (let i = 0; i < cohortIds.length; i++) members[i] = bits.charCodeAt(i) === 49;
