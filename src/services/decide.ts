@@ -4,7 +4,7 @@ import type { CohortStatus, DecideAllResult, DecisionInput } from '../core/types
 import type { HandshakeReader, HandshakeRead } from '../adapters/redis/handshake-reader.js';
 import type { Metrics } from '../metrics.js';
 import type { ProjectSnapshot, Snapshots } from './snapshots.js';
-import { createLastKnown, defaultsFor, staleCopy } from './degraded.js';
+import { createLastKnown, defaultsFor, rememberOf, staleFrom, type Remembered } from './degraded.js';
 import { AppError } from '../errors.js';
 
 /** Identity as PostgreSQL knows it; used only when Redis lost the identity map (after a flush). */
@@ -62,7 +62,8 @@ export interface DecideDeps {
  */
 export function createDecideService(deps: DecideDeps) {
   const now = deps.now ?? Date.now;
-  const lastKnown = createLastKnown<DecideAllResult>(deps.lastKnownCapacity ?? 5_000);
+  // The variants last served per person, compact (see rememberOf), for degraded mode.
+  const lastKnown = createLastKnown<Remembered>(deps.lastKnownCapacity ?? 10_000);
 
   async function snapshotOf(projectId: number): Promise<ProjectSnapshot> {
     const snap = deps.snapshots.peek(projectId) ?? (await deps.snapshots.get(projectId).catch(() => null));
@@ -85,7 +86,7 @@ export function createDecideService(deps: DecideDeps) {
         deps.metrics?.redisDegraded.inc();
         deps.logger.debug({ err: (err as Error).message }, 'handshake read failed; degraded');
         const known = lastKnown.get(cacheKey);
-        const result = known ? staleCopy(known) : defaultsFor(snap.core, only);
+        const result = known ? staleFrom(snap.core, known, only) : defaultsFor(snap.core, only);
         return { result, snapshot: snap, personId: null, bucketingKey: req.distinctId, degraded: true, timing: { gatherMs: performance.now() - t0, evaluateMs: 0 } };
       }
 
@@ -127,7 +128,7 @@ export function createDecideService(deps: DecideDeps) {
       const result = decideAll(snap.core, input);
       const t2 = performance.now();
       if (!req.explain) {
-        lastKnown.set(cacheKey, result);
+        lastKnown.set(cacheKey, rememberOf(snap.core, result));
         // the bucketing key is stable when the person is created (it is that first id)
         deps.exposures?.record(req.projectId, req.distinctId, bucketingKey, result.flags);
       }
