@@ -41,19 +41,26 @@ export interface Auth {
   requireAdminProject: RequestHandler;
 }
 
+/**
+ * The project of a public request's token: 401 when missing or unknown, 503 (Retry-After 5 s)
+ * when it was never seen and PostgreSQL cannot be asked. Shared by express and the fast path.
+ */
+export async function projectOfToken(directory: ProjectDirectory, token: string | undefined): Promise<Project> {
+  if (!token) throw new AppError('unauthorized', 'missing project token: send Authorization: Bearer <token>');
+  let project: Project | null;
+  try {
+    project = await directory.byToken(token);
+  } catch {
+    throw new AppError('unavailable', 'cannot verify the token right now; retry later', undefined, 5);
+  }
+  if (!project) throw new AppError('unauthorized', 'invalid project token');
+  return project;
+}
+
 export function createAuth(deps: { directory: ProjectDirectory; projects: ProjectsService }): Auth {
   const requireProjectToken: RequestHandler = async (req, _res, next) => {
     const body = req.body as { token?: unknown } | undefined;
-    const token = bearer(req) ?? (body && typeof body.token === 'string' ? body.token : undefined);
-    if (!token) throw new AppError('unauthorized', 'missing project token: send Authorization: Bearer <token>');
-    let project: Project | null;
-    try {
-      project = await deps.directory.byToken(token);
-    } catch {
-      throw new AppError('unavailable', 'cannot verify the token right now; retry later', undefined, 5);
-    }
-    if (!project) throw new AppError('unauthorized', 'invalid project token');
-    req.project = project;
+    req.project = await projectOfToken(deps.directory, bearer(req) ?? (body && typeof body.token === 'string' ? body.token : undefined));
     next();
   };
 

@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import type { Metrics } from '../../metrics.js';
 import type { DecideService } from '../../services/decide.js';
 import type { ProjectDirectory } from '../../services/project-directory.js';
-import type { Project } from '../../adapters/postgres/project-store.js';
+import { projectOfToken } from '../auth.js';
 import { STATUS } from '../errors.js';
 import type { TokenLimits } from '../rate-limit.js';
 import { decideRequest, matches, renderHandshake, serverTiming, withGeneratedAt } from '../handshake-body.js';
@@ -52,14 +52,7 @@ export function createFastDecide(deps: { decide: DecideService; directory: Proje
       if (!(await deps.limits.allow(token ?? `ip:${req.socket.remoteAddress ?? 'unknown'}`))) {
         throw new AppError('rate_limited', `more than ${deps.limits.perSecond} requests per second for this token`, undefined, 1);
       }
-      if (!token) throw new AppError('unauthorized', 'missing project token: send Authorization: Bearer <token>');
-      let project: Project | null;
-      try {
-        project = await deps.directory.byToken(token);
-      } catch {
-        throw new AppError('unavailable', 'cannot verify the token right now; retry later', undefined, 5);
-      }
-      if (!project) throw new AppError('unauthorized', 'invalid project token');
+      const project = await projectOfToken(deps.directory, token);
 
       const outcome = await deps.decide.decide(decideRequest(project.id, body));
       const { json, etag } = renderHandshake(outcome);
