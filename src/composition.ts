@@ -31,6 +31,8 @@ import type { RequestListener } from 'node:http';
 import { createFastDecide } from './http/fast/decide-fast.js';
 import { createRequestListener } from './http/dispatch.js';
 import { createCohortLifecycle } from './services/cohort-lifecycle.js';
+import { createCohortStore } from './adapters/postgres/cohort-store.js';
+import { createCohortRunStore } from './adapters/postgres/cohort-run-store.js';
 import { cohortLifecycleRoutes } from './http/routes/cohort-lifecycle.js';
 import { createCohortWorker } from './worker/cohort-worker.js';
 import { createEventDrivenRecompute } from './services/event-driven-recompute.js';
@@ -134,7 +136,7 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
   const publicRateLimit = tokenRateLimit(config.RATE_LIMIT_PER_S);
 
   // Cohort lifecycle (pause/resume/archive/restore) and refresh history (docs/refresher.md).
-  const cohortLifecycle = createCohortLifecycle({ pool, audit: stores.audit, notify: notifyDefinitions });
+  const cohortLifecycle = createCohortLifecycle({ pool, cohorts: createCohortStore(pool), runs: createCohortRunStore(pool), audit: stores.audit, notify: notifyDefinitions });
 
   // Cohorts (docs/cohorts.md): definitions, static members, materialization into Redis.
   // Materialization writes big SADD pipelines: its own connection, without the decision-path timeout.

@@ -27,6 +27,33 @@ interface LeasedRow {
   pending_version: number | null;
 }
 
+/** One refresh run from `cohort_calculations`. Times are ISO, duration in ms. */
+export interface Calculation {
+  id: number;
+  version: number;
+  worker: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  memberCount: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  stats: Record<string, unknown>;
+}
+
+interface CalculationRow {
+  id: number;
+  version: number;
+  worker: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  duration_ms: number | null;
+  member_count: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  stats: Record<string, unknown>;
+}
+
 /** Row leases, pending versions and calculation history of cohort refreshes. */
 export function createCohortRunStore(pool: Pool) {
   return {
@@ -123,6 +150,29 @@ export function createCohortRunStore(pool: Pool) {
           WHERE id = $1 AND project_id = $2`,
         [calculationId, projectId, Math.round(r.durationMs), r.memberCount ?? null, r.error?.code ?? null, r.error?.message ?? null, JSON.stringify(r.stats)],
       );
+    },
+
+    /** A cohort's runs, newest first; `beforeId` is the keyset cursor. */
+    async calculations(projectId: number, cohortId: number, page: { beforeId?: number; limit: number }): Promise<Calculation[]> {
+      const { rows } = await pool.query<CalculationRow>(
+        `SELECT id, version, worker, started_at, finished_at, duration_ms, member_count, error_code, error_message, stats
+           FROM cohort_calculations
+          WHERE project_id = $1 AND cohort_id = $2 AND ($3::bigint IS NULL OR id < $3)
+          ORDER BY id DESC LIMIT $4`,
+        [projectId, cohortId, page.beforeId ?? null, page.limit],
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        version: r.version,
+        worker: r.worker,
+        startedAt: r.started_at.toISOString(),
+        finishedAt: r.finished_at ? r.finished_at.toISOString() : null,
+        durationMs: r.duration_ms,
+        memberCount: r.member_count,
+        errorCode: r.error_code,
+        errorMessage: r.error_message,
+        stats: r.stats,
+      }));
     },
   };
 }

@@ -28,6 +28,9 @@ export interface Cohort {
   lastErrorMessage: string | null;
   /** seconds; null: the tier's interval */
   refreshIntervalS: number | null;
+  /** when the refresher runs it next (null: not scheduled) */
+  nextRunAt: string | null;
+  archivedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -51,6 +54,8 @@ interface CohortRow {
   last_error_code: string | null;
   last_error_message: string | null;
   refresh_interval_s: number | null;
+  next_run_at: Date | null;
+  archived_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -76,13 +81,15 @@ const toCohort = (r: CohortRow): Cohort => ({
   lastErrorCode: r.last_error_code,
   lastErrorMessage: r.last_error_message,
   refreshIntervalS: r.refresh_interval_s,
+  nextRunAt: iso(r.next_run_at),
+  archivedAt: iso(r.archived_at),
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
 });
 
 const COLUMNS = `id, project_id, key, name, description, kind, definition, state, definition_version, version,
   pending_version, member_count, last_calculated_at, errors_calculating, last_error_at, last_error_code,
-  last_error_message, refresh_interval_s, created_at, updated_at`;
+  last_error_message, refresh_interval_s, next_run_at, archived_at, created_at, updated_at`;
 
 type Queryable = Pick<Pool | PoolClient, 'query'>;
 
@@ -131,6 +138,40 @@ export function createCohortStore(pool: Pool) {
     async lockByKey(projectId: number, key: string, db: PoolClient): Promise<Cohort | null> {
       const { rows } = await db.query<CohortRow>(`SELECT ${COLUMNS} FROM cohorts WHERE project_id = $1 AND key = $2 FOR UPDATE`, [projectId, key]);
       return rows[0] ? toCohort(rows[0]) : null;
+    },
+
+    /**
+     * Moves a cohort to `state` (a lifecycle action) at `at`, with the schedule and archive
+     * columns the action sets (undefined: unchanged).
+     */
+    async setState(
+      projectId: number,
+      id: number,
+      state: CohortState,
+      at: Date,
+      effects: { nextRunAt?: Date | null; archivedAt?: Date | null },
+      db: Queryable = pool,
+    ): Promise<Cohort> {
+      const { rows } = await db.query<CohortRow>(
+        `UPDATE cohorts SET state = $3, updated_at = $4,
+                next_run_at = CASE WHEN $5 THEN $6::timestamptz ELSE next_run_at END,
+                archived_at = CASE WHEN $7 THEN $8::timestamptz ELSE archived_at END
+          WHERE project_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+        [projectId, id, state, at, effects.nextRunAt !== undefined, effects.nextRunAt ?? null, effects.archivedAt !== undefined, effects.archivedAt ?? null],
+      );
+      return toCohort(rows[0]);
+    },
+
+    /** Keys of the non-archived cohorts whose definitions reference cohort `key`. */
+    async referencedBy(projectId: number, key: string, db: Queryable = pool): Promise<string[]> {
+      const { rows } = await db.query<{ key: string }>(
+        `SELECT key FROM cohorts
+          WHERE project_id = $1 AND key <> $2 AND state <> 'archived' AND definition IS NOT NULL
+            AND jsonb_path_exists(definition, 'strict $.** ? (@.type == "cohort" && @.key == $k)', jsonb_build_object('k', $2::text))
+          ORDER BY key`,
+        [projectId, key],
+      );
+      return rows.map((r) => r.key);
     },
 
     /** Keyset page by id; archived cohorts only when asked. */
