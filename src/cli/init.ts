@@ -6,7 +6,7 @@ import type { Tier } from '../adapters/postgres/project-store.js';
 /** `init`: creates the first project and an admin key for all projects, and prints them once. */
 export async function init(config: Config, opts: { name: string; tier: Tier }): Promise<void> {
   await migrate(config.DATABASE_URL);
-  const c = compose(config, { logger: undefined });
+  const c = compose({ ...config, RUN_WORKER: false });
   try {
     const { project, secret } = await c.projects.bootstrap(opts.name, opts.tier);
     console.log(JSON.stringify({ project: { id: project.id, name: project.name, tier: project.tier, token: project.token }, admin_key: secret }, null, 2));

@@ -32,6 +32,21 @@ function reportProblems(plan: Pick<Plan, 'set'>): boolean {
   return plan.set.issues.length > 0;
 }
 
+/**
+ * Plans `dir` against the project with a CLI composition and runs `fn` on a valid plan;
+ * an invalid one is reported with exit code 1 and `fn` is not called.
+ */
+async function withPlan(config: Config, dir: string, project: string, fn: (plan: Plan, c: Composition) => Promise<void>): Promise<void> {
+  await withServices(config, async (c) => {
+    const plan = await planRules(rulesDeps(c), dir, projectId(project));
+    if (reportProblems(plan)) {
+      process.exitCode = 1;
+      return;
+    }
+    await fn(plan, c);
+  });
+}
+
 /** Runs `fn` with a composition for the CLI (no refresher, no listeners), after preflight and migrations. */
 async function withServices<T>(config: Config, fn: (c: Composition) => Promise<T>): Promise<T> {
   const problems = await preflight(config);
@@ -74,9 +89,7 @@ export function rulesCommand(config: () => Config): Command {
     .argument('<dir>', 'a rules directory, e.g. rules/demo')
     .requiredOption('--project <id>', 'project id')
     .action(async (dir: string, opts: { project: string }) => {
-      await withServices(config(), async (c) => {
-        const plan = await planRules(rulesDeps(c), dir, projectId(opts.project));
-        if (reportProblems(plan)) return void (process.exitCode = 1);
+      await withPlan(config(), dir, opts.project, async (plan) => {
         console.log(`${dir} against project ${plan.project.id} (${plan.project.name}):`);
         for (const line of planLines(plan)) console.log(line);
         console.log(planSummary(plan));
@@ -89,9 +102,7 @@ export function rulesCommand(config: () => Config): Command {
     .argument('<dir>', 'a rules directory, e.g. rules/demo')
     .requiredOption('--project <id>', 'project id')
     .action(async (dir: string, opts: { project: string }) => {
-      await withServices(config(), async (c) => {
-        const plan = await planRules(rulesDeps(c), dir, projectId(opts.project));
-        if (reportProblems(plan)) return void (process.exitCode = 1);
+      await withPlan(config(), dir, opts.project, async (plan, c) => {
         console.log(`applying ${dir} to project ${plan.project.id} (${plan.project.name}):`);
         const report = await applyPlan(rulesDeps(c), plan, {
           onChange: (ch) => console.log(`  ${ch.action === 'create' ? 'created' : 'updated'} ${ch.kind} ${ch.key}: ${describeChange(ch)}`),
