@@ -12,8 +12,10 @@ export const NAMED_CUSTOMERS: ReadonlyArray<{ id: string; why: string }> = [
   { id: '17402', why: 'a frequent buyer in the United Kingdom with no recent refund, inside the 50 % rollout of new-checkout' },
   { id: '17011', why: 'another such frequent buyer, outside the 50 % rollout (bucket 85,018 of 100,000)' },
   { id: '14606', why: 'a customer outside Germany with a refund in the last 90 days' },
-  { id: '17850', why: 'a pinned support id (rules/demo/cohorts/support-pins.csv), no purchase for months' },
 ];
+
+/** A pinned internal account (rules/demo/cohorts/support-pins.csv): illustrative, never in the data. */
+export const PINNED_ACCOUNT = { id: 'support-agent-ana', why: 'a support account pinned in rules/demo/cohorts/support-pins.csv; never seen in the data, a member from its first handshake' };
 
 /** The customer an anonymous visitor turns out to be in the second alias scenario. */
 const RETURNING_CUSTOMER = '12662';
@@ -36,6 +38,7 @@ async function show(c: Composition, client: DemoClient, projectId: number, title
 /** Handshakes (POST /v1/decide over HTTP) for the named customers. */
 export async function namedHandshakes(c: Composition, client: DemoClient, projectId: number): Promise<void> {
   for (const n of NAMED_CUSTOMERS) await show(c, client, projectId, `customer ${n.id}: ${n.why}`, n.id);
+  await show(c, client, projectId, `account ${PINNED_ACCOUNT.id}: ${PINNED_ACCOUNT.why}`, PINNED_ACCOUNT.id);
 }
 
 const FLAGD_NOTE =

@@ -63,7 +63,7 @@ describe('rules plan / apply', () => {
     const flagd = await t.http.get(`/v1/projects/${p.id}/flags/recommendations-v2`).set(t.admin);
     expect(flagd.body).toMatchObject({ state: 'ENABLED', defaultVariant: 'off' });
     const members = await t.http.get(`/v1/projects/${p.id}/cohorts/support-pins/members`).set(t.admin);
-    expect(members.body.data.map((m: { distinct_id: string }) => m.distinct_id).sort()).toEqual(['13748', '15100', '17850']);
+    expect(members.body.data.map((m: { distinct_id: string }) => m.distinct_id).sort()).toEqual(['qa-tester-1', 'support-agent-ana', 'support-agent-ben']);
     const audited = await auditCount(p.id);
     expect(audited).toBe(12); // 11 creations + one static member upload
 
@@ -86,7 +86,7 @@ describe('rules plan / apply', () => {
     editJson(path.join(dir, 'cohorts/germany.json'), (d) => {
       d.name = 'Customers in Germany (DE)';
     });
-    writeFileSync(path.join(dir, 'cohorts/support-pins.csv'), 'distinct_id\n17850\n13748\n12346\n');
+    writeFileSync(path.join(dir, 'cohorts/support-pins.csv'), 'distinct_id\nsupport-agent-ana\nsupport-agent-ben\nsupport-agent-cy\n');
     const plan = await planRules(deps, dir, p.id);
     const changed = plan.changes.filter((c) => c.action !== 'unchanged').map((c) => ({ key: c.key, fields: c.fields, members: c.members }));
     expect(changed).toEqual([
