@@ -9,8 +9,11 @@ export type PoolClient = pg.PoolClient;
 /** The only `new Pool()` outside tests' admin connections. */
 export function createPool(databaseUrl: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: databaseUrl, max, idleTimeoutMillis: 10_000 });
-  // An idle client that loses its connection must not crash the process.
+  // A client that loses its connection must not crash the process: idle ones report through
+  // the pool, and a checked-out one between two queries (inside a transaction) would otherwise
+  // emit an unhandled 'error'. Its next query fails and the caller handles that.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
