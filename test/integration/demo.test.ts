@@ -9,6 +9,7 @@ import { rulesDeps } from '../../src/cli/rules.js';
 import { importDemoData } from '../../src/cli/demo-import.js';
 import { planRules } from '../../src/rules/plan.js';
 import { applyPlan, cohortOrder } from '../../src/rules/apply.js';
+import { UCI } from '../helpers/uci.js';
 
 /**
  * The demo on real data, end to end but fast: a deterministic slice of the UCI Online Retail
@@ -17,7 +18,6 @@ import { applyPlan, cohortOrder } from '../../src/rules/apply.js';
  * event is `now`), rules/demo through the rules module, and the refresher's refreshCohort at
  * that same `now`; each cohort's size must equal a count made here straight from the CSV rows.
  */
-const UCI = '/work/shared/data/uci-online-retail/online_retail.csv.gz';
 const DAY = 86_400_000;
 
 type Row = Record<string, string>;

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { importFile } from '../../src/import/import-file.js';
 import { mapUciRow, uciTimeMs } from '../../src/import/uci-online-retail.js';
+import { UCI } from '../helpers/uci.js';
 
-const UCI = '/work/shared/data/uci-online-retail/online_retail.csv.gz';
 const ROWS = 5_000;
 
 let t: TestContext;

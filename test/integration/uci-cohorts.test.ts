@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { importFile } from '../../src/import/import-file.js';
 import { uciTimeMs } from '../../src/import/uci-online-retail.js';
+import { UCI } from '../helpers/uci.js';
 
 /**
  * Cohorts on real data: the UCI Online Retail transaction log (CC BY 4.0, Chen 2015,
@@ -15,7 +16,6 @@ import { uciTimeMs } from '../../src/import/uci-online-retail.js';
  * computes straight from the raw CSV, and the whole file against the reference numbers of
  * SOURCE.md (skip it with UCI_FULL=0).
  */
-const UCI = '/work/shared/data/uci-online-retail/online_retail.csv.gz';
 const SLICE_ROWS = 20_000;
 
 let t: TestContext;
