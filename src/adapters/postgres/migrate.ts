@@ -15,6 +15,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   if (!name) throw new Error('DATABASE_URL names no database');
   url.pathname = '/postgres';
   const client = new pg.Client({ connectionString: url.toString() });
+  client.on('error', () => {}); // a dropped connection surfaces in the query, not as a crash
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -37,8 +38,13 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
  */
 export async function migrate(databaseUrl: string, log: (msg: string) => void = () => {}): Promise<string[]> {
   await ensureDatabase(databaseUrl);
+  // Our own client, so it is closed (awaited) before we return and a later termination of
+  // the connection can never surface as an unhandled 'error'.
+  const dbClient = new pg.Client({ connectionString: databaseUrl });
+  dbClient.on('error', () => {});
+  await dbClient.connect();
   const applied = await runner({
-    databaseUrl,
+    dbClient,
     dir: migrationsDir,
     direction: 'up',
     migrationsTable: 'pgmigrations',
@@ -48,7 +54,7 @@ export async function migrate(databaseUrl: string, log: (msg: string) => void = 
     checkOrder: true,
     log: () => {},
     logger: { debug: () => {}, info: () => {}, warn: log, error: log },
-  });
+  }).finally(() => dbClient.end().catch(() => {}));
   for (const m of applied) log(`migration applied: ${m.name}`);
   return applied.map((m) => m.name);
 }
