@@ -6,10 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Bench } from 'tinybench';
-import { compileOrBroken } from '../src/core/compile.js';
-import { decideAll } from '../src/core/decide.js';
-import { createSnapshot } from '../src/core/snapshot.js';
-import type { CohortStatus, DecisionInput } from '../src/core/types.js';
+import { compileOrBroken, decideAll, createSnapshot, type CohortStatus, type DecisionInput } from '../src/core/index.js';
 import { configs, cohortKey, cohortMembers, COHORTS, flags, persons, surveys } from './fixtures.js';
 
 const definitions = [

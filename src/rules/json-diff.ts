@@ -2,7 +2,7 @@
  * Where two JSON documents differ, as paths (`rules[1].rollout: 50 -> 60`), for plans that
  * say exactly what an update changes. Arrays compare by index; object key order is ignored.
  */
-import { joinPath } from '../core/paths.js';
+import { joinPath } from '../core/index.js';
 import { canonicalJson } from './canonical-json.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

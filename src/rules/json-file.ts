@@ -4,7 +4,7 @@
  * the text once (RFC 8259 grammar), reports the first syntax error as `line:column` and every
  * duplicate key with its path; only a clean text is handed to JSON.parse for the value.
  */
-import { joinPath } from '../core/paths.js';
+import { joinPath } from '../core/index.js';
 
 /** A problem in a JSON text: where (1-based line and column, or a path inside it) and what. */
 export interface JsonProblem {

@@ -10,7 +10,7 @@ import type { Project } from '../adapters/postgres/project-store.js';
 import type { StaticMember } from '../adapters/postgres/cohort-member-store.js';
 import type { CohortRef } from '../cohorts/references.js';
 import { regexPatterns } from '../cohorts/definition.js';
-import { formatPath } from '../core/paths.js';
+import { formatPath } from '../core/index.js';
 import type { DefinitionView } from '../services/definitions.js';
 import type { AdminPrincipal } from '../services/projects.js';
 import { canonicalJson } from './canonical-json.js';

@@ -13,7 +13,7 @@ import { cohortCreateFields } from '../cohorts/cohort-body.js';
 import { validateDefinition } from '../cohorts/validate-definition.js';
 import { checkRows, csvRows, CsvUploadError, MAX_STATIC_MEMBERS } from '../cohorts/member-upload.js';
 import { isPlaceholderId } from '../services/event-validation.js';
-import { formatPath } from '../core/paths.js';
+import { formatPath } from '../core/index.js';
 import type { RuleFile, RuleIssue } from './load.js';
 
 // The create body of the cohorts admin API plus members_csv.

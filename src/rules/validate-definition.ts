@@ -3,9 +3,7 @@
  * the same key schema and the same compile step (`compileDefinition`), so a file that passes
  * here is accepted by the definitions service, and every problem carries its path.
  */
-import { compileDefinition } from '../core/compile.js';
-import { keySchema } from '../core/definitions.js';
-import { joinPath } from '../core/paths.js';
+import { compileDefinition, keySchema, joinPath } from '../core/index.js';
 import type { RuleFile, RuleIssue } from './load.js';
 
 /** Fields the API owns; a file may carry them but they are never compared or sent. */

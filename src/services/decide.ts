@@ -1,10 +1,9 @@
 import type { Logger } from 'pino';
-import { decideAll } from '../core/decide.js';
-import type { CohortStatus, DecideAllResult, DecisionInput } from '../core/types.js';
+import { decideAll, defaultsFor, rememberOf, staleFrom, type CohortStatus, type DecideAllResult, type DecisionInput, type Remembered } from '../core/index.js';
 import type { HandshakeReader, HandshakeRead } from '../adapters/redis/handshake-reader.js';
 import type { Metrics } from '../metrics.js';
 import type { ProjectSnapshot, Snapshots } from './snapshots.js';
-import { createLastKnown, defaultsFor, rememberOf, staleFrom, type Remembered } from './degraded.js';
+import { createLastKnown } from './last-known.js';
 import { AppError } from '../errors.js';
 
 /** Identity as PostgreSQL knows it; used only when Redis lost the identity map (after a flush). */

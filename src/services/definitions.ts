@@ -2,8 +2,7 @@ import { AppError, conflict, invalid, notFound } from '../errors.js';
 import { withTransaction, type Pool } from '../adapters/postgres/pool.js';
 import type { AuditStore } from '../adapters/postgres/audit-store.js';
 import type { DefinitionKind, DefinitionStore, StoredDefinition } from '../adapters/postgres/definition-store.js';
-import { compileDefinition } from '../core/compile.js';
-import { keySchema } from '../core/definitions.js';
+import { compileDefinition, keySchema } from '../core/index.js';
 
 /** A definition as the admin API shows it: the document, flat, plus bookkeeping. */
 export type DefinitionView = Record<string, unknown> & { key: string; version: number; created_at: string; updated_at: string };

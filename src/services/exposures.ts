@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RedisClient } from '../adapters/redis/client.js';
 import type { Keys } from '../adapters/redis/keys.js';
-import type { Decision } from '../core/types.js';
+import type { Decision } from '../core/index.js';
 
 /** The event an exposure is recorded as (PostHog's name, so existing analyses read it). */
 export const EXPOSURE_EVENT = '$feature_flag_called';

@@ -1,8 +1,5 @@
 import type { Logger } from 'pino';
-import { compileOrBroken } from '../core/compile.js';
-import { createSnapshot } from '../core/snapshot.js';
-import type { Snapshot } from '../core/compiled.js';
-import type { CohortStatus } from '../core/types.js';
+import { compileOrBroken, createSnapshot, type Snapshot, type CohortStatus } from '../core/index.js';
 import type { CohortInfo, SnapshotSource } from '../adapters/postgres/snapshot-source.js';
 import type { Tier } from '../adapters/postgres/project-store.js';
 

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { RouteModule } from '../app.js';
 import { jsonBody } from '../app.js';
-import type { Decision } from '../../core/types.js';
+import type { Decision } from '../../core/index.js';
 import type { DecideService } from '../../services/decide.js';
 import type { ProjectDirectory } from '../../services/project-directory.js';
 import type { Project } from '../../adapters/postgres/project-store.js';

@@ -8,7 +8,7 @@
  * - any other result -> ERROR / GENERAL; a failing expression -> ERROR / PARSE_ERROR.
  */
 import type { CompiledFlagdFlag } from './compiled.js';
-import { OperatorAbort, runCompiled } from './conditions.js';
+import { OperatorAbort, runCompiled } from './logic-operators.js';
 import { bindFlagKey, type EvalState } from './eval-context.js';
 import type { ErrorCode, Reason } from './reasons.js';
 import type { Decision, TraceEntry } from './types.js';

@@ -1,14 +1,15 @@
 /**
  * Pre-compiles a validated JSON Logic expression into closures, once per definition, so a
  * decision does not re-interpret it (json-logic-js re-splits `var` paths and allocates
- * argument arrays on every call). Semantics are json-logic-js's (jsonlogic.com/operations);
- * scoped operators (map, filter, reduce, all, none, some) and missing/missing_some are left
- * to json-logic-js itself. A differential test checks both agree. One deliberate difference:
- * an array literal without logic inside is built once and shared (json-logic-js copies it
- * per call), which only shows through identity comparisons of arrays.
+ * argument arrays on every call). Semantics are json-logic-js 2.0's (jsonlogic.com/operations,
+ * logic.js `apply` and its operations table), including the scoped operators (map, filter,
+ * reduce, all, none, some) and missing/missing_some; json-logic-js itself is not used at
+ * evaluation time (compile/reference-logic.ts keeps it as the reference a differential test
+ * compares with). One deliberate difference: an array literal without logic inside is built
+ * once and shared (json-logic-js copies it per call), which only shows through identity
+ * comparisons of arrays.
  */
-import jsonLogic from 'json-logic-js';
-import { ABORT } from './conditions.js';
+import { ABORT } from './logic-operators.js';
 import { endsWith } from './operators/ends-with.js';
 import { fractional } from './operators/fractional.js';
 import { compareVersions, parseSemVer, semVer } from './operators/sem-ver.js';
@@ -170,9 +171,101 @@ function compileNode(node: unknown): CompiledLogic {
     const items = args.map(compileNode);
     return (data) => fractional(items.map((item) => item(data)), data) ?? abort('fractional');
   }
+  const scoped = compileScoped(op, args);
+  if (scoped) return scoped;
   const fn = Object.hasOwn(OPERATIONS, op) ? OPERATIONS[op] : undefined;
-  if (fn === undefined) return (data) => jsonLogic.apply(node as Parameters<typeof jsonLogic.apply>[0], data);
+  if (fn === undefined) {
+    // validateLogic refuses unknown operators when a definition is compiled; this only
+    // answers as json-logic-js would for an expression compiled without validation.
+    return () => {
+      throw new Error(`Unrecognized operation ${op}`);
+    };
+  }
   return compileCall(fn, args.map(compileNode));
+}
+
+/** A value evaluated again as logic, as json-logic-js's `apply` does with operator arguments. */
+function evaluateAgain(value: unknown, data: unknown): unknown {
+  return Array.isArray(value) || isOperation(value) ? compileNode(value)(data) : value;
+}
+
+/**
+ * json-logic-js's `missing`: the keys (or the first argument's list of keys) whose value is
+ * null or ''. Each key goes through `{ var: key }`, which evaluates it again when it is
+ * logic and spreads it as var's (path, default) arguments when it is an array.
+ */
+function missingOf(keys: unknown[], data: unknown): unknown[] {
+  const list = Array.isArray(keys[0]) ? (keys[0] as unknown[]) : keys;
+  const out: unknown[] = [];
+  for (const key of list) {
+    const args = Array.isArray(key) ? key.map((k) => evaluateAgain(k, data)) : [evaluateAgain(key, data)];
+    const value = lookup(data, args[0], args[1]);
+    if (value === null || value === '') out.push(key);
+  }
+  return out;
+}
+
+/**
+ * The operators json-logic-js evaluates with their own scope (the array items become the
+ * data of the inner expression) or with access to the data itself; null for any other.
+ */
+function compileScoped(op: string, args: unknown[]): CompiledLogic | null {
+  switch (op) {
+    case 'missing': {
+      const items = args.map(compileNode);
+      return (data) => missingOf(items.map((item) => item(data)), data);
+    }
+    case 'missing_some': {
+      // Every argument is evaluated (json-logic-js evaluates them before the operation runs).
+      const items = args.map(compileNode);
+      return (data) => {
+        const values = items.map((item) => item(data)) as any[];
+        const n = values[0];
+        const list = values[1];
+        const missing = missingOf((Array.isArray(list) ? list : [list]).map((k) => evaluateAgain(k, data)), data);
+        // `list.length` throws on null, as json-logic-js does (the rule then answers ERROR).
+        return list.length - missing.length >= n ? [] : missing;
+      };
+    }
+    case 'map':
+    case 'filter':
+    case 'all':
+    case 'none':
+    case 'some': {
+      const source = compileNode(args[0]);
+      const inner = compileNode(args[1]);
+      if (op === 'map') return (data) => {
+        const items = source(data);
+        return Array.isArray(items) ? items.map((item) => inner(item)) : [];
+      };
+      const filter = (data: unknown): unknown[] => {
+        const items = source(data);
+        return Array.isArray(items) ? items.filter((item) => isTruthy(inner(item))) : [];
+      };
+      if (op === 'filter') return filter;
+      if (op === 'none') return (data) => filter(data).length === 0;
+      if (op === 'some') return (data) => filter(data).length > 0;
+      return (data) => {
+        const items = source(data);
+        if (!Array.isArray(items) || items.length === 0) return false;
+        for (const item of items) if (!isTruthy(inner(item))) return false;
+        return true;
+      };
+    }
+    case 'reduce': {
+      const source = compileNode(args[0]);
+      const inner = compileNode(args[1]);
+      const initial = args[2] === undefined ? () => null : compileNode(args[2]);
+      return (data) => {
+        const items = source(data);
+        const start = initial(data);
+        if (!Array.isArray(items)) return start;
+        return items.reduce((accumulator, current) => inner({ current, accumulator }), start);
+      };
+    }
+    default:
+      return null;
+  }
 }
 
 /** Compiles a JSON Logic expression (already checked by validateLogic) into a closure. */

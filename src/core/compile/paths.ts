@@ -19,8 +19,4 @@ export function formatPath(segments: readonly (string | number)[], base = ''): s
   return path;
 }
 
-/** One problem found when compiling a definition, located by path. */
-export interface CompileIssue {
-  path: string;
-  message: string;
-}
+export type { CompileIssue } from '../evaluate/compiled.js';

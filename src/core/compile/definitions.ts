@@ -4,7 +4,7 @@
  * by the compile step, which reports every problem with its path.
  */
 import { z } from 'zod';
-import type { JsonValue } from './types.js';
+import type { JsonValue } from '../evaluate/types.js';
 
 const KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.:\-/]*$/;
 const KEY_MESSAGE = 'letters, digits and _ . : - /, starting with a letter or digit';

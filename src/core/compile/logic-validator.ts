@@ -5,7 +5,7 @@
  * `strict` (native definitions) also checks literal arguments of flagd's operators; flagd
  * format leaves those to evaluation, where flagd answers the default variant.
  */
-import { KNOWN_OPERATORS } from './conditions.js';
+import { KNOWN_OPERATORS } from '../evaluate/logic-operators.js';
 import { joinPath, type CompileIssue } from './paths.js';
 
 const MAX_DEPTH = 64;

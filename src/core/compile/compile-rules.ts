@@ -2,9 +2,9 @@
  * Compiles the rules shared by flags, configs and surveys: cohort lists, validated JSON Logic,
  * rollout thresholds and cumulative split bounds, each problem reported with its path.
  */
-import { rolloutThreshold, splitUpperBounds } from './bucketing.js';
-import type { CompiledRule, CompiledServe } from './compiled.js';
-import { compileLogic } from './logic-compiler.js';
+import { rolloutThreshold, splitUpperBounds } from '../evaluate/bucketing.js';
+import type { CompiledRule, CompiledServe } from '../evaluate/compiled.js';
+import { compileLogic } from '../evaluate/logic-compiler.js';
 import { validateLogic } from './logic-validator.js';
 import { joinPath, type CompileIssue } from './paths.js';
 

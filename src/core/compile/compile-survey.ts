@@ -2,13 +2,13 @@
  * Compiles a survey: eligibility rules (no serve), schedule times to unix ms, the wait
  * period to ms, and a checked URL pattern.
  */
-import { HASH_VERSION, SUPPORTED_HASH_VERSIONS } from './bucketing.js';
+import { HASH_VERSION, SUPPORTED_HASH_VERSIONS } from '../evaluate/bucketing.js';
 import { checkDuplicateIds, checkHashVersion, compileRule } from './compile-rules.js';
 import { zodIssues, type CompileResult } from './compile-result.js';
-import type { CompiledSurvey } from './compiled.js';
+import type { CompiledSurvey } from '../evaluate/compiled.js';
 import { surveySchema } from './definitions.js';
 import { joinPath, type CompileIssue } from './paths.js';
-import type { JsonValue } from './types.js';
+import type { JsonValue } from '../evaluate/types.js';
 
 const DAY_MS = 86_400_000;
 const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;

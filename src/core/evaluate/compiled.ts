@@ -4,7 +4,6 @@
  * cohort key lists) is computed by compile.ts so the decision loop only looks things up.
  */
 import type { CompiledLogic } from './logic-compiler.js';
-import type { CompileIssue } from './paths.js';
 import type { JsonValue, SurveyContent } from './types.js';
 
 /** The three decision kinds (PRODUCT.md 2). */
@@ -109,6 +108,12 @@ export interface CompiledSurvey {
   readonly rules: readonly CompiledRule[];
   /** What an SDK needs to show the survey, built once and shared by every offer. */
   readonly content: SurveyContent;
+}
+
+/** One problem found when compiling a definition, located by path (`rules[2].serve.split[1].weight`). */
+export interface CompileIssue {
+  path: string;
+  message: string;
 }
 
 /** A definition that failed to compile: it evaluates to ERROR / PARSE_ERROR, alone. */

@@ -3,11 +3,11 @@
  * omitted; multivariate values must share one JSON type; every variant reference, split and
  * JSON Logic condition is checked.
  */
-import { HASH_VERSION, SUPPORTED_HASH_VERSIONS } from './bucketing.js';
+import { HASH_VERSION, SUPPORTED_HASH_VERSIONS } from '../evaluate/bucketing.js';
 import { jsonType } from './compile-flagd.js';
 import { checkDuplicateIds, checkHashVersion, compileRule, compileSplit } from './compile-rules.js';
 import { zodIssues, type CompileResult } from './compile-result.js';
-import type { CompiledFlag, CompiledServe, CompiledVariant } from './compiled.js';
+import type { CompiledFlag, CompiledServe, CompiledVariant } from '../evaluate/compiled.js';
 import { flagSchema } from './definitions.js';
 import { joinPath, type CompileIssue } from './paths.js';
 

@@ -6,7 +6,7 @@
  */
 import { bucketOf, gateInput, pickArm, splitInput } from './bucketing.js';
 import type { CompiledRule } from './compiled.js';
-import { OperatorAbort, runCompiled } from './conditions.js';
+import { OperatorAbort, runCompiled } from './logic-operators.js';
 import { isTruthy } from './logic-compiler.js';
 import { addFreshness, bucketByValue, type EvalState } from './eval-context.js';
 import type { ErrorCode } from './reasons.js';

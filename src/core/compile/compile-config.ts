@@ -3,14 +3,14 @@
  * declared JSON Schema, and values become named variants so decisions say what was served:
  * `default`, `<rule id>` for a rule's value, `<rule id>[<arm>]` for a split arm.
  */
-import { HASH_VERSION, SUPPORTED_HASH_VERSIONS } from './bucketing.js';
+import { HASH_VERSION, SUPPORTED_HASH_VERSIONS } from '../evaluate/bucketing.js';
 import { checkDuplicateIds, checkHashVersion, compileRule, compileSplit } from './compile-rules.js';
 import { zodIssues, type CompileResult } from './compile-result.js';
-import type { CompiledConfig, CompiledServe, CompiledVariant } from './compiled.js';
+import type { CompiledConfig, CompiledServe, CompiledVariant } from '../evaluate/compiled.js';
 import { checkValuesAgainstSchema, type ValueAtPath } from './config-schema.js';
 import { configSchema } from './definitions.js';
 import { joinPath, type CompileIssue } from './paths.js';
-import type { JsonValue } from './types.js';
+import type { JsonValue } from '../evaluate/types.js';
 
 /** Variant name of a config's default value (also served when the config is disabled). */
 export const CONFIG_DEFAULT_VARIANT = 'default';

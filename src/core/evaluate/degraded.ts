@@ -1,5 +1,10 @@
-import type { Snapshot, FlagLike } from '../core/compiled.js';
-import type { DecideAllResult, Decision, JsonValue } from '../core/types.js';
+/**
+ * Degraded mode (PRODUCT.md 12) as pure functions: the answers a handshake gives when Redis
+ * cannot be read, from the snapshot alone (defaults) or from the variants last served to the
+ * person (STALE).
+ */
+import type { Snapshot, FlagLike } from './compiled.js';
+import type { DecideAllResult, Decision, JsonValue } from './types.js';
 
 const MESSAGE = 'membership and identity unavailable (Redis); serving the default';
 
@@ -28,7 +33,7 @@ export function defaultsFor(snapshot: Snapshot, only?: ReadonlySet<string>): Dec
 }
 
 /** Where each flag's and config's variants sit in a snapshot, so a result encodes as numbers. */
-interface Layout {
+export interface Layout {
   kinds: ('f' | 'c')[];
   keys: string[];
   /** variant names per definition, in a fixed order */
@@ -120,19 +125,4 @@ export function staleFrom(snapshot: Snapshot, known: Remembered, only?: Readonly
     fresh.surveys.push({ key: def.key, name: def.name, questions: [...def.questions], triggers: { events: [...def.triggers.events], url_pattern: def.triggers.url_pattern, delay_ms: def.triggers.delay_ms }, reason: 'STALE', version: def.version, freshness: [] });
   }
   return fresh;
-}
-
-/** A bounded least-recently-used map of the last result per person (Map keeps insertion order). */
-export function createLastKnown<T>(capacity: number) {
-  const map = new Map<string, T>();
-  return {
-    get(key: string): T | undefined {
-      return map.get(key);
-    },
-    set(key: string, value: T): void {
-      if (map.has(key)) map.delete(key);
-      else if (map.size >= capacity) map.delete(map.keys().next().value as string);
-      map.set(key, value);
-    },
-  };
 }

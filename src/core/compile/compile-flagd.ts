@@ -3,12 +3,12 @@
  * shared `$evaluators` are replaced by the evaluator's expression, then operators are
  * checked. As in flagd, an unknown `$ref` or operator is a PARSE_ERROR for this flag only.
  */
-import type { CompiledFlagdFlag } from './compiled.js';
+import type { CompiledFlagdFlag } from '../evaluate/compiled.js';
 import { flagdFlagSchema } from './definitions.js';
-import { compileLogic } from './logic-compiler.js';
+import { compileLogic } from '../evaluate/logic-compiler.js';
 import { validateLogic } from './logic-validator.js';
 import { joinPath, type CompileIssue } from './paths.js';
-import type { JsonValue } from './types.js';
+import type { JsonValue } from '../evaluate/types.js';
 import { zodIssues, type CompileResult } from './compile-result.js';
 
 /** JSON type of a value, telling arrays from objects. */

@@ -15,9 +15,10 @@ import type {
   CompiledFlagdFlag,
   CompiledSurvey,
   DefinitionKind,
-} from './compiled.js';
+} from '../evaluate/compiled.js';
 
 export { compileConfig, compileFlagdFlag, compileSurvey };
+export { referencedCohorts } from '../evaluate/snapshot.js';
 
 /** True when a flag is written in flagd's format (it has `state` or `defaultVariant`). */
 export function isFlagdFormat(raw: unknown): boolean {
@@ -59,12 +60,4 @@ export function compileOrBroken(kind: DefinitionKind, raw: unknown): CompiledDef
   if (result.ok) return result.def;
   const broken: BrokenDefinition = { kind, format: 'broken', key: readKey(raw), version: readVersion(raw), errors: result.errors };
   return broken;
-}
-
-/** Cohort keys a definition references, unique, in rule order: all a handshake must read for it. */
-export function referencedCohorts(def: CompiledDefinition): string[] {
-  if (def.format !== 'native') return [];
-  const keys = new Set<string>();
-  for (const rule of def.rules) for (const key of rule.cohortKeys) keys.add(key);
-  return [...keys];
 }
