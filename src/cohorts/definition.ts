@@ -1,17 +1,14 @@
 /**
- * The dynamic-cohort definition language (PRODUCT.md 6.1, docs/cohorts.md): a boolean tree
- * of AND/OR groups over person-property, behavioural and cohort filters. zod checks the
- * structure; `checkDefinition` (semantics.ts) checks values against operators, windows and
+ * The dynamic-cohort definition language (PRODUCT.md 6.1, docs/cohorts.md; its types are in
+ * domain/cohort-definition.ts): a boolean tree of AND/OR groups over person-property,
+ * behavioural and cohort filters. zod checks the structure; `checkDefinition` (semantics.ts) checks values against operators, windows and
  * size limits. Both report paths like `definition.values[1].values[0].value`.
  */
 import { z } from 'zod';
+import { PROPERTY_OPERATORS, type Definition, type DefinitionNode, type PropertyTest } from '../domain/cohort-definition.js';
 
-/** Operators shared by person-property filters and event-property (`where`) filters. */
-export const PROPERTY_OPERATORS = [
-  'eq', 'neq', 'in', 'not_in', 'contains', 'icontains', 'regex', 'not_regex',
-  'gt', 'gte', 'lt', 'lte', 'is_set', 'is_not_set', 'before', 'after',
-] as const;
-export type PropertyOperator = (typeof PROPERTY_OPERATORS)[number];
+export { PROPERTY_OPERATORS };
+export type { BehavioralFilter, CohortFilter, Definition, DefinitionNode, GroupNode, PersonFilter, PropertyOperator, PropertyTest, Scalar } from '../domain/cohort-definition.js';
 
 /** Same shape as the core's definition keys, so rules can reference any cohort key. */
 export const COHORT_KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.:\-/]*$/;
@@ -20,55 +17,6 @@ export const cohortKeySchema = z
   .min(1)
   .max(200)
   .regex(COHORT_KEY_RE, 'letters, digits and _ . : - /, starting with a letter or digit');
-
-/** A scalar a filter compares with; dates are ISO strings, unix ms or relative (`-30d`). */
-export type Scalar = string | number | boolean;
-
-/** One property test, on a person (`type: person`) or on an event (inside `where`). */
-export interface PropertyTest {
-  key: string;
-  operator: PropertyOperator;
-  /** absent for is_set / is_not_set; an array for in / not_in */
-  value?: Scalar | Scalar[];
-  negate?: boolean;
-}
-
-export interface PersonFilter extends PropertyTest {
-  type: 'person';
-}
-
-/** "Performed E [where …] N times [in a window]", or its negation `not_performed`. */
-export interface BehavioralFilter {
-  type: 'behavioral';
-  /** exact event name, or a prefix wildcard `core_action_*` (`*` alone: any event) */
-  event: string;
-  /** default `performed` */
-  operator?: 'performed' | 'not_performed';
-  /** default `{ op: 'gte', value: 1 }` */
-  count?: { op: 'gte' | 'lte' | 'eq'; value: number };
-  /** `{ last: '30d' | '12h' | '2w' }`, or `{ from?, to? }` dates (both ends inclusive) */
-  window?: { last?: string; from?: string | number; to?: string | number };
-  /** event-property tests, all of which must hold */
-  where?: PropertyTest[];
-  negate?: boolean;
-}
-
-export interface CohortFilter {
-  type: 'cohort';
-  key: string;
-  operator: 'in' | 'not_in';
-  negate?: boolean;
-}
-
-export interface GroupNode {
-  type: 'AND' | 'OR';
-  negate?: boolean;
-  values: DefinitionNode[];
-}
-
-export type DefinitionNode = GroupNode | PersonFilter | BehavioralFilter | CohortFilter;
-/** A saved dynamic definition: any node, usually a group. */
-export type Definition = DefinitionNode;
 
 const scalar = z.union([z.string().max(1000), z.number().finite(), z.boolean()]);
 const propertyValue = z.union([scalar, z.array(scalar).max(1000)]);

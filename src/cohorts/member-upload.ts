@@ -4,11 +4,12 @@
  * caller decides what an invalid row means (the whole upload is refused).
  */
 import { parse as parseCsv } from 'csv-parse/sync';
+import { MAX_DISTINCT_ID_CHARS } from '../domain/distinct-id.js';
 
 /** Most members one static cohort may list (PRODUCT.md 6.1). */
 export const MAX_STATIC_MEMBERS = 100_000;
 /** Longest distinct_id (PRODUCT.md 4.1). */
-export const MAX_DISTINCT_ID_CHARS = 200;
+export { MAX_DISTINCT_ID_CHARS };
 
 /** One uploaded value and where it came from: `line` (CSV, 1-based) or `index` (JSON, 0-based). */
 export interface UploadRow {

@@ -1,9 +1,9 @@
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
-import type { Project } from '../adapters/postgres/project-store.js';
 import type { AdminPrincipal, ProjectsService } from '../services/projects.js';
 import type { ProjectDirectory } from '../services/project-directory.js';
+import type { Project } from '../domain/project.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -6,7 +6,7 @@
  * edited a definition since the plan: 409) stops the run; what was applied stays, and
  * applying again converges, since unchanged definitions are skipped.
  */
-import { dependencyOrder } from '../cohorts/schedule.js';
+import { dependencyOrder } from '../refresher/schedule.js';
 import type { Plan, PlannedChange, Principal, RulesDeps } from './plan.js';
 import type { CohortSpec } from './validate-cohort.js';
 import type { DefinitionSpec } from './validate-definition.js';

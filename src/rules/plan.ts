@@ -5,9 +5,6 @@
  * directory applied once plans "unchanged" everywhere.
  */
 import { AppError } from '../errors.js';
-import type { Cohort } from '../adapters/postgres/cohort-store.js';
-import type { Project } from '../adapters/postgres/project-store.js';
-import type { StaticMember } from '../adapters/postgres/cohort-member-store.js';
 import type { CohortRef } from '../cohorts/references.js';
 import { regexPatterns } from '../cohorts/definition.js';
 import { formatPath } from '../core/index.js';
@@ -19,6 +16,8 @@ import type { RuleKind } from './load.js';
 import { validateRulesDir, type RuleSet } from './validate.js';
 import type { CohortSpec } from './validate-cohort.js';
 import { documentOf, type DefinitionSpec } from './validate-definition.js';
+import type { Cohort, StaticMember } from '../domain/cohort.js';
+import type { Project } from '../domain/project.js';
 
 /** What planning and applying read and write: the admin API's own services, narrowed. */
 export interface RulesDeps {

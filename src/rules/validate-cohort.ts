@@ -12,7 +12,7 @@ import { cohortReferences, type Definition } from '../cohorts/definition.js';
 import { cohortCreateFields } from '../cohorts/cohort-body.js';
 import { validateDefinition } from '../cohorts/validate-definition.js';
 import { checkRows, csvRows, CsvUploadError, MAX_STATIC_MEMBERS } from '../cohorts/member-upload.js';
-import { isPlaceholderId } from '../services/event-validation.js';
+import { isPlaceholderId } from '../domain/distinct-id.js';
 import { formatPath } from '../core/index.js';
 import type { RuleFile, RuleIssue } from './load.js';
 

@@ -4,10 +4,11 @@
  * shows up, or moves to another person through an alias, brings its person into the
  * cohort's live version at once; removed persons leave every cohort.
  */
-import type { CohortStore } from '../adapters/postgres/cohort-store.js';
-import type { CohortMemberStore } from '../adapters/postgres/cohort-member-store.js';
-import type { MembershipStore } from '../adapters/redis/membership-store.js';
-import type { FeedListener, IdentityChange } from '../ports.js';
+import type { FeedListener } from '../ports/feed-listener.js';
+import type { IdentityChange } from '../domain/person.js';
+import type { CohortStore } from '../ports/cohort-store.js';
+import type { StaticMemberStore } from '../ports/static-member-store.js';
+import type { MembershipStore } from '../ports/membership-store.js';
 
 /** One cohort a person is in, with its freshness. `as_of` is ISO (null: never computed). */
 export interface PersonCohort {
@@ -22,12 +23,12 @@ export interface PersonCohort {
 
 export interface CohortMembershipDeps {
   cohorts: CohortStore;
-  members: CohortMemberStore;
+  staticMembers: StaticMemberStore;
   membership: MembershipStore;
 }
 
 export function createCohortMembership(deps: CohortMembershipDeps) {
-  const { cohorts, members, membership } = deps;
+  const { cohorts, staticMembers, membership } = deps;
 
   /**
    * The non-archived cohorts `personId` (or, for static ids not seen yet, one of
@@ -49,7 +50,7 @@ export function createCohortMembership(deps: CohortMembershipDeps) {
   async function identitiesChanged(projectId: number, changes: IdentityChange[]): Promise<void> {
     const all = [...new Set(changes.flatMap((c) => c.distinctIds))];
     if (all.length === 0) return;
-    const listing = await members.cohortsListing(projectId, all);
+    const listing = await staticMembers.cohortsListing(projectId, all);
     for (const [cohortId, listed] of listing) {
       const ids = new Set(listed);
       const persons = changes.filter((c) => c.distinctIds.some((d) => ids.has(d))).map((c) => String(c.personId));

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { decideAll, defaultsFor, rememberOf, staleFrom, type CohortStatus, type DecideAllResult, type DecisionInput, type Remembered } from '../core/index.js';
-import type { HandshakeReader, HandshakeRead } from '../adapters/redis/handshake-reader.js';
 import type { Metrics } from '../metrics.js';
 import type { ProjectSnapshot, Snapshots } from './snapshots.js';
 import { createLastKnown } from './last-known.js';
 import { AppError } from '../errors.js';
+import type { HandshakeRead, HandshakeReader } from '../ports/handshake-reader.js';
 
 /** Identity as PostgreSQL knows it; used only when Redis lost the identity map (after a flush). */
 export interface IdentityFallback {
@@ -90,10 +90,10 @@ export function createDecideService(deps: DecideDeps) {
       }
 
       let personId = read.personId;
-      let bucketingKey = read.person?.b ?? req.distinctId;
-      let stored: Record<string, unknown> = read.person?.p ?? {};
-      let answered: readonly string[] = read.person?.s?.a ?? [];
-      let lastShownAt = read.person?.s?.l ?? null;
+      let bucketingKey = read.person?.bucketingKey ?? req.distinctId;
+      let stored: Record<string, unknown> = read.person?.properties ?? {};
+      let answered: readonly string[] = read.person?.surveyHistory.answered ?? [];
+      let lastShownAt = read.person?.surveyHistory.lastShownAt ?? null;
       if (personId === null && !read.identityReady && deps.identityFallback) {
         // Redis lost the identity map (restart/flush): PostgreSQL answers while it is rebuilt.
         const id = await deps.identityFallback.resolve(req.projectId, req.distinctId, req.anonId).catch(() => null);

@@ -1,12 +1,11 @@
-import type { Pool, PoolClient } from '../adapters/postgres/pool.js';
-import type { EventStore } from '../adapters/postgres/event-store.js';
-import type { AuditStore } from '../adapters/postgres/audit-store.js';
-import type { PersonStore } from '../adapters/postgres/person-store.js';
-import { inRetryingTransaction } from '../adapters/postgres/retrying-transaction.js';
-import type { FeedListener } from '../ports.js';
+import type { FeedListener } from '../ports/feed-listener.js';
 import type { IdentityService } from './identity.js';
 import { LIMITS, serializeObject } from './event-validation.js';
 import { applyUpdate, type EngageUpdate, type PersonState } from './person-operations.js';
+import type { EventStore } from '../ports/event-store.js';
+import type { AuditStore } from '../ports/audit-store.js';
+import type { PersonStore } from '../ports/person-store.js';
+import type { Db, Transactions } from '../ports/db.js';
 
 /** Outcome of a batch of People API updates; `errors[].field` is relative to the update. */
 export interface EngageResult {
@@ -16,7 +15,7 @@ export interface EngageResult {
 }
 
 export interface PeopleDeps {
-  pool: Pool;
+  tx: Transactions;
   persons: Pick<PersonStore, 'mappings' | 'ensureAndLock' | 'lockRows' | 'writeProperties' | 'createFor' | 'remove' | 'lockIdentityShared' | 'distinctIdsOf'>;
   events: Pick<EventStore, 'deleteForDistinctIds'>;
   audit: Pick<AuditStore, 'write'>;
@@ -46,7 +45,7 @@ export function createPeopleService(deps: PeopleDeps) {
       const actor = opts.actor ?? `project_token:${projectId}`;
       const at = now();
       const hasDelete = updates.some((u) => u.delete);
-      const outcome = await inRetryingTransaction(deps.pool, async (db) => {
+      const outcome = await deps.tx.runRetrying(async (db) => {
         if (hasDelete) await persons.lockIdentityShared(db, projectId);
         const writers = [...new Set(updates.filter((u) => !u.delete).map((u) => u.distinctId))];
         const { byDid, created } = await persons.ensureAndLock(db, projectId, writers);
@@ -109,7 +108,7 @@ export function createPeopleService(deps: PeopleDeps) {
   };
 
   /** GDPR erasure of one locked person inside the batch's transaction; returns its distinct ids. */
-  async function erase(db: PoolClient, projectId: number, personId: number, requestedId: string, actor: string, byDid: Map<string, number>, state: Map<number, Working>): Promise<string[]> {
+  async function erase(db: Db, projectId: number, personId: number, requestedId: string, actor: string, byDid: Map<string, number>, state: Map<number, Working>): Promise<string[]> {
     const dids = await persons.remove(db, projectId, personId);
     const events = await deps.events.deleteForDistinctIds(db, projectId, dids);
     await deps.audit.write({

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { compileOrBroken, createSnapshot, type Snapshot, type CohortStatus } from '../core/index.js';
-import type { CohortInfo, SnapshotSource } from '../adapters/postgres/snapshot-source.js';
-import type { Tier } from '../adapters/postgres/project-store.js';
+import type { CohortInfo } from '../domain/cohort.js';
+import type { SnapshotSource } from '../ports/snapshot-source.js';
+import type { Tier } from '../domain/project.js';
 
 /** A project's decision inputs that live in memory: compiled definitions and cohort states. */
 export interface ProjectSnapshot {

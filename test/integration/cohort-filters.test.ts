@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { bindPersonIds, compileCohort } from '../../src/cohorts/compiler.js';
 import { validateDefinition } from '../../src/cohorts/validate-definition.js';
-import { runCohortQuery } from '../../src/services/cohort-query.js';
+import { createCohortQueryRunner } from '../../src/adapters/postgres/cohort-query-runner.js';
 import type { Definition } from '../../src/cohorts/definition.js';
 import type { CohortRef } from '../../src/cohorts/references.js';
 
@@ -47,7 +47,7 @@ async function members(input: unknown, opts: { restrictTo?: string[] } = {}): Pr
   expect(v.issues).toEqual([]);
   let q = compileCohort(v.definition!, { projectId, now: NOW, cohortRefs: refs, restrictToPersonIds: !!opts.restrictTo });
   if (opts.restrictTo) q = bindPersonIds(q, opts.restrictTo.map((n) => ids.get(n)!));
-  const rows = await runCohortQuery(t.pool, q);
+  const rows = await createCohortQueryRunner(t.pool)(q);
   expect(new Set(rows).size).toBe(rows.length); // each person once
   return rows.map((id) => names.get(id) ?? `?${id}`).sort();
 }

@@ -7,24 +7,13 @@
  * that have no person yet.
  */
 import type { Redis } from 'ioredis';
+import type { MemberRef, MembershipAnswer, MembershipStore } from '../../ports/membership-store.js';
 import type { Keys } from './keys.js';
 import { waitForRedis } from './client.js';
 import { APPLY, IS_MEMBER, SWITCH, type LuaScript } from './membership-lua.js';
 
 /** Members per SADD/SREM command (and per Lua call): big enough to pipeline well, small for Lua's stack. */
 export const CHUNK = 5_000;
-
-/** Who a membership question is about: a known person and/or the request's distinct ids. */
-export interface MemberRef {
-  personId: number | null;
-  distinctIds: string[];
-}
-
-/** One cohort's answer: member or not, and the version read (null: never materialized). */
-export interface MembershipAnswer {
-  member: boolean;
-  version: number | null;
-}
 
 export interface MembershipStoreDeps {
   /** the request-path connection (short command timeout): reads */
@@ -48,7 +37,7 @@ const ready = async (client: Redis) => {
   if (client.status !== 'ready') await waitForRedis(client, 2_000);
 };
 
-export function createMembershipStore(deps: MembershipStoreDeps) {
+export function createMembershipStore(deps: MembershipStoreDeps): MembershipStore {
   const { redis, bulk, keys } = deps;
 
   async function apply(projectId: number, cohortId: number, op: 'add' | 'rem', members: string[]): Promise<number | null> {
@@ -127,6 +116,14 @@ export function createMembershipStore(deps: MembershipStoreDeps) {
       await bulk.unlink(keys.cohortMembers(projectId, cohortId, version));
     },
 
+    /** Unlinks the pointer and the sets of versions `fromVersion..toVersion`; returns how many keys existed. */
+    async dropAll(projectId: number, cohortId: number, fromVersion: number, toVersion: number): Promise<number> {
+      await ready(bulk);
+      const doomed = [keys.cohortCurrent(projectId, cohortId)];
+      for (let v = Math.max(1, fromVersion); v <= toVersion; v++) doomed.push(keys.cohortMembers(projectId, cohortId, v));
+      return bulk.unlink(...doomed);
+    },
+
     /** The live version, or null when the cohort was never materialized. */
     async currentVersion(projectId: number, cohortId: number): Promise<number | null> {
       await ready(bulk);
@@ -154,4 +151,3 @@ export function createMembershipStore(deps: MembershipStoreDeps) {
   };
 }
 
-export type MembershipStore = ReturnType<typeof createMembershipStore>;

@@ -5,9 +5,9 @@ import { jsonBody } from '../app.js';
 import { parse } from '../validate.js';
 import { AppError } from '../../errors.js';
 import { page, parsePage } from '../pagination.js';
-import type { DefinitionKind } from '../../adapters/postgres/definition-store.js';
 import type { DefinitionsService } from '../../services/definitions.js';
-import type { AuditStore } from '../../adapters/postgres/audit-store.js';
+import type { DefinitionKind } from '../../domain/definition.js';
+import type { AuditStore } from '../../ports/audit-store.js';
 
 const PLURAL: Record<DefinitionKind, string> = { flag: 'flags', config: 'configs', survey: 'surveys' };
 

@@ -4,9 +4,9 @@ import { jsonBody } from '../app.js';
 import type { Decision } from '../../core/index.js';
 import type { DecideService } from '../../services/decide.js';
 import type { ProjectDirectory } from '../../services/project-directory.js';
-import type { Project } from '../../adapters/postgres/project-store.js';
 import { isPlaceholderId } from '../distinct-id.js';
 import { sendWithEtag } from './decide.js';
+import type { Project } from '../../domain/project.js';
 
 // OFREP's evaluationFailure allows only these codes; others are reported as GENERAL.
 const OFREP_CODES = new Set(['PARSE_ERROR', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'GENERAL']);

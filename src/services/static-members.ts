@@ -6,14 +6,15 @@
  * members count from the next handshake on.
  */
 import { AppError, conflict, invalid, notFound } from '../errors.js';
-import { withTransaction, type Pool } from '../adapters/postgres/pool.js';
-import type { AuditStore } from '../adapters/postgres/audit-store.js';
-import type { Cohort, CohortStore } from '../adapters/postgres/cohort-store.js';
-import type { CohortMemberStore, StaticMember } from '../adapters/postgres/cohort-member-store.js';
 import { checkRows, csvRows, CsvUploadError, jsonRows, MAX_STATIC_MEMBERS, type InvalidRow, type UploadRow } from '../cohorts/member-upload.js';
-import { isPlaceholderId } from './event-validation.js';
-import type { RefreshCohort } from './refresh-cohort.js';
+import { isPlaceholderId } from '../domain/distinct-id.js';
+import type { RefreshCohort } from '../ports/refresh-cohort.js';
 import type { AdminPrincipal } from './projects.js';
+import type { AuditStore } from '../ports/audit-store.js';
+import type { Cohort, StaticMember } from '../domain/cohort.js';
+import type { CohortStore } from '../ports/cohort-store.js';
+import type { StaticMemberStore } from '../ports/static-member-store.js';
+import type { Transactions } from '../ports/db.js';
 
 /** An upload as received: a JSON list of ids or a CSV document. */
 export type MemberUpload = { kind: 'json'; ids: unknown[] } | { kind: 'csv'; text: string };
@@ -33,10 +34,10 @@ export interface MembersReport {
   materialization: { status: 'ok' | 'pending' | 'skipped'; version: number | null };
 }
 
-export interface CohortMembersDeps {
-  pool: Pool;
+export interface StaticMembersDeps {
+  tx: Transactions;
   cohorts: CohortStore;
-  members: CohortMemberStore;
+  staticMembers: StaticMemberStore;
   audit: AuditStore;
   refreshCohort: RefreshCohort;
   /** how long an edit waits for a refresh run elsewhere to release the cohort (ms, default 5 s) */
@@ -53,8 +54,8 @@ function rowsOf(upload: MemberUpload): UploadRow[] {
   }
 }
 
-export function createCohortMembersService(deps: CohortMembersDeps) {
-  const { pool, cohorts, members, audit } = deps;
+export function createStaticMembersService(deps: StaticMembersDeps) {
+  const { tx, cohorts, staticMembers: members, audit } = deps;
   const busyWaitMs = deps.busyWaitMs ?? 5_000;
   const worker = `api:${process.pid}:members`;
 
@@ -100,7 +101,7 @@ export function createCohortMembersService(deps: CohortMembersDeps) {
     upload: MemberUpload,
   ): Promise<MembersReport> {
     const ids = validIds(upload);
-    const { cohort, report } = await withTransaction(pool, async (db) => {
+    const { cohort, report } = await tx.run(async (db) => {
       const cohort = await staticCohort(projectId, key, db);
       const before = await members.count(projectId, cohort.id, db);
       let report: Omit<MembersReport, 'materialization'>;
@@ -143,4 +144,4 @@ export function createCohortMembersService(deps: CohortMembersDeps) {
   };
 }
 
-export type CohortMembersService = ReturnType<typeof createCohortMembersService>;
+export type StaticMembersService = ReturnType<typeof createStaticMembersService>;

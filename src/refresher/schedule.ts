@@ -3,10 +3,9 @@
  * phase of each cohort inside its interval, the next slot, failure backoff and the order
  * in which dependent cohorts run. No clock inside: callers pass `now` (unix ms).
  */
-import type { Tier } from '../adapters/postgres/project-store.js';
+import { TIER_INTERVAL_S, type Tier } from '../domain/project.js';
 
-/** Seconds between scheduled refreshes of a cohort, by project tier. */
-export const TIER_INTERVAL_S: Readonly<Record<Tier, number>> = { hobby: 1800, pro: 300, growth: 60, enterprise: 30 };
+export { TIER_INTERVAL_S };
 
 /** Longest backoff after repeated failures, in ms (unless the interval itself is longer). */
 export const MAX_BACKOFF_MS = 3_600_000;

@@ -1,15 +1,16 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Pool } from '../adapters/postgres/pool.js';
 import type { Metrics } from '../metrics.js';
-import { backoffMs, dependencyOrder, effectiveInterval, nextSlot } from '../cohorts/schedule.js';
-import { createClaimStore, type ClaimedCohort } from './claim-store.js';
-import type { RefreshCohortFn, RefreshResult } from './refresh-port.js';
+import type { CohortRunStore } from '../ports/cohort-run-store.js';
+import type { RefreshCohort, RefreshOutcome } from '../ports/refresh-cohort.js';
+import type { ClaimedCohort, RefreshLeaseStore } from '../ports/refresh-lease-store.js';
+import { backoffMs, dependencyOrder, effectiveInterval, nextSlot } from './schedule.js';
 
 export interface RefresherOptions {
-  pool: Pool;
-  refreshCohort: RefreshCohortFn;
+  leases: Pick<RefreshLeaseStore, 'claimDue' | 'renew' | 'closeInterrupted'>;
+  runs: Pick<CohortRunStore, 'reschedule' | 'errorsCalculating'>;
+  refreshCohort: RefreshCohort;
   logger: Logger;
   metrics: Metrics;
   /** the clock, unix ms (tests inject one) */
@@ -31,7 +32,7 @@ export interface RefresherOptions {
 /** What one pass did, for tests and logs. */
 export interface TickReport {
   claimed: number;
-  outcomes: Array<{ cohortId: number; projectId: number; result: RefreshResult }>;
+  outcomes: Array<{ cohortId: number; projectId: number; result: RefreshOutcome }>;
 }
 
 export const defaultWorkerId = () => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -51,25 +52,25 @@ export function createRefresher(opts: RefresherOptions) {
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   const workerId = opts.workerId ?? defaultWorkerId();
   const log = opts.logger.child({ worker: workerId });
-  const store = createClaimStore(opts.pool);
+  const { leases, runs } = opts;
   const { metrics } = opts;
 
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<TickReport> | null = null;
   let stopped = true;
 
-  async function runOne(c: ClaimedCohort): Promise<RefreshResult> {
+  async function runOne(c: ClaimedCohort): Promise<RefreshOutcome> {
     const startedAt = now();
     if (c.scheduledAt !== null) metrics.cohortRefreshLag.observe({ tier: c.tier }, Math.max(0, startedAt - c.scheduledAt) / 1000);
     if (c.expiredLeaseOwner && c.expiredLeaseOwner !== workerId) {
-      const closed = await store.closeInterrupted(c.projectId, c.id, c.expiredLeaseOwner, startedAt);
+      const closed = await leases.closeInterrupted(c.projectId, c.id, c.expiredLeaseOwner, startedAt);
       if (closed) log.warn({ cohort: c.id, dead: c.expiredLeaseOwner }, 'took over a cohort whose worker lost its lease');
     }
     // Renew the lease while the compute runs, so a long query is not taken over.
     const renew = setInterval(() => {
-      void store.renewLease(c.projectId, c.id, workerId, leaseMs).catch(() => {});
+      void leases.renew(c.projectId, c.id, workerId, leaseMs).catch(() => {});
     }, Math.max(50, Math.floor(leaseMs / 3)));
-    let result: RefreshResult;
+    let result: RefreshOutcome;
     try {
       // No `now`: refreshCohort evaluates relative windows at the real time.
       result = await opts.refreshCohort(c.projectId, c.id, { worker: workerId, leaseMs });
@@ -87,19 +88,19 @@ export function createRefresher(opts: RefresherOptions) {
     return result;
   }
 
-  async function schedule(c: ClaimedCohort, result: RefreshResult, at: number): Promise<void> {
+  async function schedule(c: ClaimedCohort, result: RefreshOutcome, at: number): Promise<void> {
     const intervalS = effectiveInterval(c.tier, c.refreshIntervalS);
     if (result.status === 'failed') {
       metrics.cohortRefreshFailures.inc({ tier: c.tier, code: result.code });
-      const errors = Math.max(1, await store.errorsCalculating(c.projectId, c.id));
+      const errors = Math.max(1, await runs.errorsCalculating(c.projectId, c.id));
       const retryAt = at + backoffMs(errors, intervalS, c.id);
       log.warn({ cohort: c.id, project: c.projectId, code: result.code, errors, retry_at: new Date(retryAt).toISOString() }, `cohort refresh failed: ${result.message}`);
-      await store.reschedule(c.projectId, c.id, retryAt);
+      await runs.reschedule(c.projectId, c.id, retryAt);
     } else {
       // ok, skipped, or busy (someone else, e.g. an admin's refresh-now, is computing it right
       // now): back to the phase slot. A busy lease that then dies is retried at that slot.
       if (result.status === 'busy') log.debug({ cohort: c.id }, 'cohort busy elsewhere');
-      await store.reschedule(c.projectId, c.id, nextSlot(at, { id: c.id, tier: c.tier, refreshIntervalS: c.refreshIntervalS }));
+      await runs.reschedule(c.projectId, c.id, nextSlot(at, { id: c.id, tier: c.tier, refreshIntervalS: c.refreshIntervalS }));
     }
   }
 
@@ -131,7 +132,7 @@ export function createRefresher(opts: RefresherOptions) {
 
   async function tick(): Promise<TickReport> {
     const t = now();
-    const claimed = await store.claimDue(t, batchSize, t + leaseMs);
+    const claimed = await leases.claimDue(t, batchSize, t + leaseMs);
     const outcomes = claimed.length ? await runBatch(claimed) : [];
     for (const job of opts.housekeeping ?? []) {
       await job(now()).catch((err) => log.warn({ err }, 'refresher housekeeping failed'));

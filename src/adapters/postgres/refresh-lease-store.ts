@@ -1,20 +1,16 @@
-import type { Pool } from '../adapters/postgres/pool.js';
-import type { Tier } from '../adapters/postgres/project-store.js';
-
-/** A due cohort this worker claimed for one run. Times are unix ms. */
-export interface ClaimedCohort {
-  id: number;
-  projectId: number;
-  key: string;
-  tier: Tier;
-  refreshIntervalS: number | null;
-  /** the slot it was due at (null: never scheduled yet, e.g. just created or restored) */
-  scheduledAt: number | null;
-  /** keys of the cohorts its definition references */
-  refs: string[];
-  /** owner of a lease that had expired when we claimed it: that worker died mid-run */
-  expiredLeaseOwner: string | null;
-}
+/**
+ * Row leases of cohort refreshes (ports/refresh-lease-store.ts), in one place: the due scan
+ * that claims cohorts for a refresher, and the per-cohort lease a run holds while it computes.
+ * The due scan is the one query that crosses projects (it is the scheduler); every other
+ * statement works on explicit cohort ids. Two clocks: schedules (`next_run_at`) use the
+ * caller's `nowMs`, so tests can move time; leases use PostgreSQL's now(), so every
+ * refresher agrees on them.
+ */
+import type { CohortKind, CohortState, LeasedCohort } from '../../domain/cohort.js';
+import type { Definition } from '../../domain/cohort-definition.js';
+import type { Tier } from '../../domain/project.js';
+import type { ClaimedCohort, RefreshLeaseStore } from '../../ports/refresh-lease-store.js';
+import type { Pool } from './pool.js';
 
 interface ClaimRow {
   id: number;
@@ -27,19 +23,24 @@ interface ClaimRow {
   expired_owner: string | null;
 }
 
+interface LeasedRow {
+  id: number;
+  project_id: number;
+  key: string;
+  kind: CohortKind;
+  state: CohortState;
+  definition: Definition | null;
+  version: number;
+  pending_version: number | null;
+}
+
 // Keys of `{ type: 'cohort', key }` leaves anywhere in a definition tree.
 const REFS = `jsonb_path_query_array(COALESCE(c.definition, 'null'::jsonb), 'strict $.** ? (@.type == "cohort").key')`;
 
 /** ms a cohort may wait for its dependencies before it runs anyway (no starvation). */
 export const MAX_DEPENDENCY_WAIT_MS = 120_000;
 
-/**
- * PostgreSQL side of the scheduler. The due scan is the one query that crosses projects
- * (it is the scheduler); every other statement works on explicit cohort ids.
- * Two clocks: schedules (`next_run_at`) use the caller's `nowMs`, so tests can move time;
- * leases use PostgreSQL's now(), like refreshCohort's lease, so every worker agrees on them.
- */
-export function createClaimStore(pool: Pool) {
+export function createRefreshLeaseStore(pool: Pool): RefreshLeaseStore {
   const ts = (ms: number) => new Date(ms);
   return {
     /**
@@ -90,25 +91,25 @@ export function createClaimStore(pool: Pool) {
       }));
     },
 
-    /** Sets the next run (unix ms) of a cohort that still refreshes; returns its consecutive errors. */
-    async reschedule(projectId: number, cohortId: number, atMs: number): Promise<void> {
-      await pool.query(
-        `UPDATE cohorts SET next_run_at = $3 WHERE project_id = $1 AND id = $2 AND state IN ('building', 'active')`,
-        [projectId, cohortId, ts(atMs)],
+    /**
+     * Takes the cohort's row lease for `leaseMs` if nobody holds a live one.
+     * Returns the cohort, or null when it is leased (or does not exist).
+     */
+    async acquire(projectId: number, cohortId: number, worker: string, leaseMs: number): Promise<LeasedCohort | null> {
+      const { rows } = await pool.query<LeasedRow>(
+        `UPDATE cohorts SET lease_owner = $3, lease_expires_at = now() + make_interval(secs => $4::double precision / 1000)
+          WHERE id = $1 AND project_id = $2 AND (lease_expires_at IS NULL OR lease_expires_at < now())
+          RETURNING id, project_id, key, kind, state, definition, version, pending_version`,
+        [cohortId, projectId, worker, leaseMs],
       );
-    },
-
-    /** Consecutive failures of a cohort (after refreshCohort's bookkeeping). */
-    async errorsCalculating(projectId: number, cohortId: number): Promise<number> {
-      const { rows } = await pool.query<{ errors_calculating: number }>(
-        'SELECT errors_calculating FROM cohorts WHERE project_id = $1 AND id = $2',
-        [projectId, cohortId],
-      );
-      return rows[0]?.errors_calculating ?? 0;
+      const r = rows[0];
+      return r
+        ? { id: r.id, projectId: r.project_id, key: r.key, kind: r.kind, state: r.state, definition: r.definition, version: r.version, pendingVersion: r.pending_version }
+        : null;
     },
 
     /** Extends a lease this worker still holds to `leaseMs` from now (database clock); false when it lost it. */
-    async renewLease(projectId: number, cohortId: number, worker: string, leaseMs: number): Promise<boolean> {
+    async renew(projectId: number, cohortId: number, worker: string, leaseMs: number): Promise<boolean> {
       const { rowCount } = await pool.query(
         `UPDATE cohorts SET lease_expires_at = now() + make_interval(secs => $4::double precision / 1000)
           WHERE project_id = $1 AND id = $2 AND lease_owner = $3 AND lease_expires_at >= now()`,
@@ -133,16 +134,13 @@ export function createClaimStore(pool: Pool) {
       return rowCount ?? 0;
     },
 
-    /** Members of readable cohorts summed per tier, for the cohortMembers gauge. */
-    async membersPerTier(): Promise<Array<{ tier: Tier; members: number }>> {
-      const { rows } = await pool.query<{ tier: Tier; members: number }>(
-        `SELECT p.tier, COALESCE(SUM(c.member_count), 0)::bigint AS members
-           FROM projects p LEFT JOIN cohorts c ON c.project_id = p.id AND c.state IN ('active', 'paused')
-          GROUP BY p.tier`,
+    /** Releases the lease if `worker` still holds it. */
+    async release(projectId: number, cohortId: number, worker: string): Promise<void> {
+      await pool.query(
+        'UPDATE cohorts SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND project_id = $2 AND lease_owner = $3',
+        [cohortId, projectId, worker],
       );
-      return rows;
     },
+
   };
 }
-
-export type ClaimStore = ReturnType<typeof createClaimStore>;

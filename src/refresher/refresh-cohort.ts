@@ -2,41 +2,29 @@
  * One cohort refresh (PRODUCT.md 6.3): take the row lease, compute the members, write them
  * to Redis as a new version, switch readers to it atomically, drop the old version, and
  * record bookkeeping and history. A failure keeps the previous version live.
- * Scheduling and backoff belong to the refresher (src/worker/), which calls this.
+ * Scheduling and backoff belong to the refresher loop (refresher.ts), which calls this; the
+ * admin API's refresh-now and static-member edits call it too.
  */
 import type { Logger } from 'pino';
-import type { Pool } from '../adapters/postgres/pool.js';
-import type { CohortStore } from '../adapters/postgres/cohort-store.js';
-import type { CohortRunStore, LeasedCohort } from '../adapters/postgres/cohort-run-store.js';
-import type { CohortMemberStore } from '../adapters/postgres/cohort-member-store.js';
-import type { MembershipStore } from '../adapters/redis/membership-store.js';
 import { compileCohort } from '../cohorts/compiler.js';
 import { CohortRefreshError, toCohortError, type CohortErrorCode } from '../cohorts/errors.js';
-import { runCohortQuery, type CohortQueryLimits } from './cohort-query.js';
+import type { CohortQueryLimits, CohortQueryRunner } from '../ports/cohort-query-runner.js';
+import type { RefreshLeaseStore } from '../ports/refresh-lease-store.js';
+import type { CohortStore } from '../ports/cohort-store.js';
+import type { CohortRunStore } from '../ports/cohort-run-store.js';
+import type { LeasedCohort } from '../domain/cohort.js';
+import type { StaticMemberStore } from '../ports/static-member-store.js';
+import type { MembershipStore } from '../ports/membership-store.js';
 
-/** What one call did. `asOf` is unix ms: the instant the membership was computed for. */
-export type RefreshOutcome =
-  | { status: 'ok'; version: number; memberCount: number; durationMs: number; asOf: number }
-  | { status: 'failed'; code: CohortErrorCode; message: string }
-  | { status: 'busy' }
-  | { status: 'skipped'; reason: string };
-
-export interface RefreshOptions {
-  /** who holds the lease, e.g. `worker:<host>:<pid>` or `api:<pid>` */
-  worker: string;
-  /** lease length, ms (default 10 min; the refresher renews it while the query runs) */
-  leaseMs?: number;
-  /** unix ms the definition is evaluated at (relative windows); default the clock */
-  now?: number;
-}
-
-export type RefreshCohort = (projectId: number, cohortId: number, opts: RefreshOptions) => Promise<RefreshOutcome>;
+export type { RefreshCohort, RefreshOptions, RefreshOutcome } from '../ports/refresh-cohort.js';
+import type { RefreshCohort } from '../ports/refresh-cohort.js';
 
 export interface RefreshCohortDeps {
-  pool: Pool;
+  runQuery: CohortQueryRunner;
+  leases: Pick<RefreshLeaseStore, 'acquire' | 'release'>;
   cohorts: CohortStore;
   runs: CohortRunStore;
-  members: CohortMemberStore;
+  staticMembers: StaticMemberStore;
   membership: MembershipStore;
   /** announces changed cohort states to API processes (Redis PUBLISH); failures are ignored */
   notify: (projectId: number) => Promise<void>;
@@ -65,14 +53,14 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
     const started = performance.now();
     let out: string[];
     if (c.kind === 'static') {
-      const { personIds, unseen } = await deps.members.resolve(c.projectId, c.id);
+      const { personIds, unseen } = await deps.staticMembers.resolve(c.projectId, c.id);
       out = [...ascending(personIds), ...unseen.map((d) => `d:${d}`)];
       stats.unseen = unseen.length;
     } else {
       if (!c.definition) throw new CohortRefreshError('validation_error', 'dynamic cohort has no definition');
       const refs = await deps.cohorts.refs(c.projectId);
       const q = compileCohort(c.definition, { projectId: c.projectId, now, cohortRefs: refs }, c.key);
-      out = ascending(await runCohortQuery(deps.pool, q, deps.query));
+      out = ascending(await deps.runQuery(q, deps.query));
     }
     stats.rows = out.length;
     stats.query_ms = Math.round(performance.now() - started);
@@ -82,10 +70,10 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
 
   return async function refreshCohort(projectId, cohortId, opts) {
     const { worker } = opts;
-    const leased = await deps.runs.acquireLease(projectId, cohortId, worker, opts.leaseMs ?? DEFAULT_LEASE_MS);
+    const leased = await deps.leases.acquire(projectId, cohortId, worker, opts.leaseMs ?? DEFAULT_LEASE_MS);
     if (!leased) return (await deps.runs.exists(projectId, cohortId)) ? { status: 'busy' } : { status: 'skipped', reason: 'cohort not found' };
     if (leased.state === 'paused' || leased.state === 'archived') {
-      await deps.runs.releaseLease(projectId, cohortId, worker);
+      await deps.leases.release(projectId, cohortId, worker);
       return { status: 'skipped', reason: `cohort is ${leased.state}` };
     }
 

@@ -1,24 +1,20 @@
-import type { Pool, PoolClient } from './pool.js';
-
-type Queryable = Pick<Pool | PoolClient, 'query'>;
-
-/** One listed distinct_id of a static cohort, with its person when it has been seen. */
-export interface StaticMember {
-  distinctId: string;
-  personId: number | null;
-  addedAt: string;
-}
+import type { StaticMember } from '../../domain/cohort.js';
+import type { Db } from '../../ports/db.js';
+import type { StaticMemberStore } from '../../ports/static-member-store.js';
+import { asDb, sql } from './db.js';
+import type { Pool } from './pool.js';
 
 /**
  * The distinct_id lists of static cohorts (static_cohort_members). Batch statements take
  * the ids as one text[] parameter and join on unnest(), so 100,000 ids are one round trip
  * with a hash or index join (never `= ANY` over a long array per row).
  */
-export function createCohortMemberStore(pool: Pool) {
+export function createStaticMemberStore(pool: Pool): StaticMemberStore {
+  const pooled = asDb(pool);
   return {
     /** Inserts ids not listed yet; returns how many were new. `ids` must be unique. */
-    async add(projectId: number, cohortId: number, ids: string[], db: Queryable = pool): Promise<number> {
-      const { rowCount } = await db.query(
+    async add(projectId: number, cohortId: number, ids: string[], db: Db = pooled): Promise<number> {
+      const { rowCount } = await sql(db).query(
         `INSERT INTO static_cohort_members (project_id, cohort_id, distinct_id)
          SELECT $1, $2, d FROM unnest($3::text[]) AS u(d) ON CONFLICT DO NOTHING`,
         [projectId, cohortId, ids],
@@ -27,8 +23,8 @@ export function createCohortMemberStore(pool: Pool) {
     },
 
     /** Deletes the listed ids; returns how many were members. */
-    async remove(projectId: number, cohortId: number, ids: string[], db: Queryable = pool): Promise<number> {
-      const { rowCount } = await db.query(
+    async remove(projectId: number, cohortId: number, ids: string[], db: Db = pooled): Promise<number> {
+      const { rowCount } = await sql(db).query(
         `DELETE FROM static_cohort_members m USING unnest($3::text[]) AS u(d)
           WHERE m.project_id = $1 AND m.cohort_id = $2 AND m.distinct_id = u.d`,
         [projectId, cohortId, ids],
@@ -37,8 +33,8 @@ export function createCohortMemberStore(pool: Pool) {
     },
 
     /** Deletes every member not in `ids`; returns how many went. */
-    async removeOthers(projectId: number, cohortId: number, ids: string[], db: Queryable = pool): Promise<number> {
-      const { rowCount } = await db.query(
+    async removeOthers(projectId: number, cohortId: number, ids: string[], db: Db = pooled): Promise<number> {
+      const { rowCount } = await sql(db).query(
         `DELETE FROM static_cohort_members m
           WHERE m.project_id = $1 AND m.cohort_id = $2
             AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS u(d) WHERE u.d = m.distinct_id)`,
@@ -47,8 +43,8 @@ export function createCohortMemberStore(pool: Pool) {
       return rowCount ?? 0;
     },
 
-    async count(projectId: number, cohortId: number, db: Queryable = pool): Promise<number> {
-      const { rows } = await db.query<{ n: number }>(
+    async count(projectId: number, cohortId: number, db: Db = pooled): Promise<number> {
+      const { rows } = await sql(db).query<{ n: number }>(
         'SELECT count(*)::int AS n FROM static_cohort_members WHERE project_id = $1 AND cohort_id = $2',
         [projectId, cohortId],
       );
@@ -56,8 +52,8 @@ export function createCohortMemberStore(pool: Pool) {
     },
 
     /** How many of `ids` (unique) have no person yet. */
-    async countUnseen(projectId: number, ids: string[], db: Queryable = pool): Promise<number> {
-      const { rows } = await db.query<{ n: number }>(
+    async countUnseen(projectId: number, ids: string[], db: Db = pooled): Promise<number> {
+      const { rows } = await sql(db).query<{ n: number }>(
         `SELECT count(*)::int AS n FROM unnest($2::text[]) AS u(d)
           WHERE NOT EXISTS (SELECT 1 FROM person_distinct_ids i WHERE i.project_id = $1 AND i.distinct_id = u.d)`,
         [projectId, ids],
@@ -97,16 +93,6 @@ export function createCohortMemberStore(pool: Pool) {
       return { personIds: [...persons], unseen };
     },
 
-    /** Persons of a batch of ids: distinct_id -> person id (ids without a person are absent). */
-    async personsOf(projectId: number, ids: string[]): Promise<Map<string, number>> {
-      const { rows } = await pool.query<{ distinct_id: string; person_id: number }>(
-        `SELECT i.distinct_id, i.person_id FROM unnest($2::text[]) AS u(d)
-           JOIN person_distinct_ids i ON i.project_id = $1 AND i.distinct_id = u.d`,
-        [projectId, ids],
-      );
-      return new Map(rows.map((r) => [r.distinct_id, r.person_id]));
-    },
-
     /** Non-archived static cohorts listing any of `ids`: cohort id -> the listed ids among them. */
     async cohortsListing(projectId: number, ids: string[]): Promise<Map<number, string[]>> {
       const { rows } = await pool.query<{ cohort_id: number; distinct_id: string }>(
@@ -122,4 +108,3 @@ export function createCohortMemberStore(pool: Pool) {
   };
 }
 
-export type CohortMemberStore = ReturnType<typeof createCohortMemberStore>;

@@ -1,0 +1,38 @@
+import type { LeasedCohort } from '../domain/cohort.js';
+import type { Tier } from '../domain/project.js';
+
+/** A due cohort a refresher claimed for one run. Times are unix ms. */
+export interface ClaimedCohort {
+  id: number;
+  projectId: number;
+  key: string;
+  tier: Tier;
+  refreshIntervalS: number | null;
+  /** the slot it was due at (null: never scheduled yet, e.g. just created or restored) */
+  scheduledAt: number | null;
+  /** keys of the cohorts its definition references */
+  refs: string[];
+  /** owner of a lease that had expired when we claimed it: that worker died mid-run */
+  expiredLeaseOwner: string | null;
+}
+
+/**
+ * Row leases of cohort refreshes, in one place: which refresher may compute which cohort.
+ * Lease times use the database clock so every refresher agrees; schedules use the caller's.
+ */
+export interface RefreshLeaseStore {
+  /**
+   * Claims up to `limit` due cohorts (building/active, due at `nowMs`, lease free or
+   * expired; dependencies first) and moves their next run to `holdUntilMs` so no other
+   * refresher claims them meanwhile.
+   */
+  claimDue(nowMs: number, limit: number, holdUntilMs: number): Promise<ClaimedCohort[]>;
+  /** takes the cohort's lease for `leaseMs` ms if nobody holds a live one; null when leased (or missing) */
+  acquire(projectId: number, cohortId: number, worker: string, leaseMs: number): Promise<LeasedCohort | null>;
+  /** extends a lease `worker` still holds to `leaseMs` ms from now; false when it lost it */
+  renew(projectId: number, cohortId: number, worker: string, leaseMs: number): Promise<boolean>;
+  /** releases the lease if `worker` still holds it */
+  release(projectId: number, cohortId: number, worker: string): Promise<void>;
+  /** closes the history rows a dead worker left open (error code `interrupted`); returns how many */
+  closeInterrupted(projectId: number, cohortId: number, deadWorker: string, nowMs: number): Promise<number>;
+}
