@@ -23,7 +23,7 @@ function pathTo(fromKey: string, target: string, cohorts: ReadonlyMap<string, Co
   if (seen.has(fromKey)) return null;
   seen.add(fromKey);
   const c = cohorts.get(fromKey);
-  if (!c || c.kind !== 'dynamic' || !c.definition) return null;
+  if (c?.kind !== 'dynamic' || !c.definition) return null;
   for (const ref of cohortReferences(c.definition)) {
     const rest = pathTo(ref.key, target, cohorts, seen);
     if (rest) return [fromKey, ...rest];

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { compileCohort } from '../cohorts/compiler.js';
-import { CohortRefreshError, toCohortError, type CohortErrorCode } from '../cohorts/errors.js';
+import { CohortRefreshError, toCohortError } from '../cohorts/errors.js';
 import type { CohortQueryLimits, CohortQueryRunner } from '../ports/cohort-query-runner.js';
 import type { RefreshLeaseStore } from '../ports/refresh-lease-store.js';
 import type { CohortStore } from '../ports/cohort-store.js';

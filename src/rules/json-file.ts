@@ -59,8 +59,14 @@ class Scanner {
   value(path: string): void {
     this.skip();
     const c = this.text[this.pos];
-    if (c === '{') return this.object(path);
-    if (c === '[') return this.array(path);
+    if (c === '{') {
+      this.object(path);
+      return;
+    }
+    if (c === '[') {
+      this.array(path);
+      return;
+    }
     if (c === '"') return void this.string();
     for (const word of ['true', 'false', 'null']) {
       if (this.text.startsWith(word, this.pos)) {

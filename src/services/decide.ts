@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
-import { decideAll, defaultsFor, rememberOf, staleFrom, type CohortStatus, type DecideAllResult, type DecisionInput, type Remembered } from '../core/index.js';
+import { decideAll, defaultsFor, rememberOf, staleFrom, type DecideAllResult, type Remembered } from '../core/index.js';
 import type { Metrics } from '../metrics.js';
 import type { ProjectSnapshot, Snapshots } from './snapshots.js';
 import { createLastKnown } from './last-known.js';
+import { decisionInput, personOf } from './decision-input.js';
 import { AppError } from '../errors.js';
 import type { HandshakeRead, HandshakeReader } from '../ports/handshake-reader.js';
 
@@ -89,49 +90,23 @@ export function createDecideService(deps: DecideDeps) {
         return { result, snapshot: snap, personId: null, bucketingKey: req.distinctId, degraded: true, timing: { gatherMs: performance.now() - t0, evaluateMs: 0 } };
       }
 
-      let personId = read.personId;
-      let bucketingKey = read.person?.bucketingKey ?? req.distinctId;
-      let stored: Record<string, unknown> = read.person?.properties ?? {};
-      let answered: readonly string[] = read.person?.surveyHistory.answered ?? [];
-      let lastShownAt = read.person?.surveyHistory.lastShownAt ?? null;
-      if (personId === null && !read.identityReady && deps.identityFallback) {
+      let person = personOf(read, req.distinctId);
+      if (read.personId === null && !read.identityReady && deps.identityFallback) {
         // Redis lost the identity map (restart/flush): PostgreSQL answers while it is rebuilt.
         const id = await deps.identityFallback.resolve(req.projectId, req.distinctId, req.anonId).catch(() => null);
-        if (id) {
-          personId = id.personId;
-          bucketingKey = id.bucketingKey;
-          stored = id.properties;
-          answered = id.surveyHistory?.answered ?? [];
-          lastShownAt = id.surveyHistory?.lastShownAt ?? null;
-        }
+        if (id) person = { personId: id.personId, bucketingKey: id.bucketingKey, properties: id.properties, surveyHistory: id.surveyHistory ?? { answered: [], lastShownAt: null } };
       }
 
-      const cohorts = new Set<string>();
-      for (let i = 0; i < cohortIds.length; i++) if (read.members[i]) cohorts.add(snap.readCohorts[i].key);
-      const responses = new Map<string, number>();
-      snap.limitedSurveys.forEach((k, i) => responses.set(k, read.responses[i] ?? 0));
-      const properties = req.personProperties || req.context ? { ...stored, ...req.personProperties, ...req.context } : stored;
-
       const t1 = performance.now();
-      const input: DecisionInput = {
-        distinctId: req.distinctId,
-        bucketingKey,
-        properties,
-        cohorts,
-        cohortStatus: snap.cohortStatus as ReadonlyMap<string, CohortStatus>,
-        now: now(),
-        explain: req.explain,
-        surveyHistory: { answered: new Set(answered), lastShownAt, responses },
-        only,
-      };
+      const input = decisionInput(snap, req, person, read, now(), only);
       const result = decideAll(snap.core, input);
       const t2 = performance.now();
       if (!req.explain) {
         lastKnown.set(cacheKey, rememberOf(snap.core, result));
         // the bucketing key is stable when the person is created (it is that first id)
-        deps.exposures?.record(req.projectId, req.distinctId, bucketingKey, result.flags);
+        deps.exposures?.record(req.projectId, req.distinctId, person.bucketingKey, result.flags);
       }
-      return { result, snapshot: snap, personId, bucketingKey, degraded: false, timing: { gatherMs: t1 - t0, evaluateMs: t2 - t1 } };
+      return { result, snapshot: snap, personId: person.personId, bucketingKey: person.bucketingKey, degraded: false, timing: { gatherMs: t1 - t0, evaluateMs: t2 - t1 } };
     },
   };
 }

@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import type { PersonDoc } from '../domain/person.js';
 import type { PersonStore } from '../ports/person-store.js';
 import type { EventStore } from '../ports/event-store.js';
-import type { IdentityCache, IdentityCacheWrite } from '../ports/identity-cache.js';
+import type { IdentityCache, IdentityCacheWrite, IdentityLookup } from '../ports/identity-cache.js';
 import type { Transactions } from '../ports/db.js';
 
 /** Who a distinct_id (and optional anon_id) is, for decisions (PRODUCT.md 5). */
@@ -136,7 +136,7 @@ export function createIdentityService(deps: IdentityDeps) {
      */
     async resolve(projectId: number, distinctId: string, anonId?: string | null): Promise<ResolvedIdentity> {
       if (stale.size) await clearStale();
-      let found;
+      let found: IdentityLookup;
       try {
         found = await cache.lookup(projectId, distinctId, anonId);
       } catch (err) {

@@ -1,10 +1,15 @@
-import { createHash } from 'node:crypto';
+/**
+ * The handshake at the edge (PRODUCT.md 8.1), shared by the fast path and express: the
+ * request body to a DecideRequest, and a DecideOutcome to the answer (200 with an ETag, or
+ * 304 when If-None-Match matches). Rendered once here, whatever server carries the request.
+ */
 import { z } from 'zod';
-import { AppError } from '../errors.js';
-import type { DecideOutcome, DecideRequest } from '../services/decide.js';
-import type { ProjectSnapshot } from '../services/snapshots.js';
-import { distinctIdSchema, isPlaceholderId } from './distinct-id.js';
-import { parse } from './validate.js';
+import { AppError } from '../../errors.js';
+import type { DecideOutcome, DecideRequest } from '../../services/decide.js';
+import type { ProjectSnapshot } from '../../services/snapshots.js';
+import { distinctIdSchema, isPlaceholderId } from '../distinct-id.js';
+import { parse } from '../validate.js';
+import { cacheHeaders, etagOf, matchesEtag } from './etag.js';
 
 /** The `/v1/decide` request body (PRODUCT.md 8.1). */
 export const decideBody = z
@@ -66,16 +71,6 @@ function snapshotBlock(snap: ProjectSnapshot, degraded: boolean): string {
   return pair[degraded ? 1 : 0];
 }
 
-/** A strong ETag over a body: sha1, base64url. */
-export const etagOf = (json: string) => `"${createHash('sha1').update(json).digest('base64url')}"`;
-
-/** True when `If-None-Match` lists `etag` (weak or strong). */
-export function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  for (const t of ifNoneMatch.split(',')) if (t.trim().replace(/^W\//, '') === etag) return true;
-  return false;
-}
-
 /**
  * The handshake answer: JSON without `generated_at` (what the ETag covers) and the ETag.
  * Callers splice `generated_at` in with `withGeneratedAt`.
@@ -90,3 +85,31 @@ export const withGeneratedAt = (json: string, at: Date) => `${json.slice(0, -1)}
 
 /** `Server-Timing` for a handshake: gather (snapshot + Redis) and evaluate (core), in ms. */
 export const serverTiming = (o: DecideOutcome) => `gather;dur=${o.timing.gatherMs.toFixed(2)}, evaluate;dur=${o.timing.evaluateMs.toFixed(2)}`;
+
+/** An answer to write: status, headers and (except 304) the JSON body. */
+export interface EdgeResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * The handshake answer: 304 with no body when `If-None-Match` matches the ETag, else 200
+ * with the JSON (and `generated_at`, which the ETag does not cover). Both carry the ETag,
+ * `Cache-Control: private, no-cache` and `Server-Timing` (gather and evaluate, ms).
+ */
+export function handshakeResponse(o: DecideOutcome, ifNoneMatch: string | undefined, now: Date): EdgeResponse {
+  const { json, etag } = renderHandshake(o);
+  const headers: Record<string, string> = { 'Server-Timing': serverTiming(o), ...cacheHeaders(etag) };
+  if (matchesEtag(ifNoneMatch, etag)) return { status: 304, headers };
+  headers['Content-Type'] = 'application/json; charset=utf-8';
+  return { status: 200, headers, body: withGeneratedAt(json, now) };
+}
+
+/** A JSON answer with a strong ETag over its body, or 304 when If-None-Match matches (OFREP bulk). */
+export function etaggedJson(payload: object, ifNoneMatch: string | undefined): EdgeResponse {
+  const json = JSON.stringify(payload);
+  const etag = etagOf(json);
+  if (matchesEtag(ifNoneMatch, etag)) return { status: 304, headers: cacheHeaders(etag) };
+  return { status: 200, headers: { ...cacheHeaders(etag), 'Content-Type': 'application/json; charset=utf-8' }, body: json };
+}
