@@ -3,10 +3,10 @@ import type { Config } from '../config.js';
 import { composeCli, type CliComposition } from '../composition.js';
 import { migrate } from '../adapters/postgres/migrate.js';
 import { preflight } from './preflight.js';
-import { validateRulesDir } from '../rules/validate.js';
-import { planRules, type Plan, type RulesDeps } from '../rules/plan.js';
-import { applyPlan } from '../rules/apply.js';
-import { applySummary, describeChange, issueLines, planLines, planSummary } from '../rules/report.js';
+import { validateRulesDir } from '../as-code/validate.js';
+import { planRules, type Plan, type RulesDeps } from '../as-code/plan.js';
+import { applyPlan } from '../as-code/apply.js';
+import { applySummary, describeChange, issueLines, planLines, planSummary } from '../as-code/report.js';
 
 /** The admin API's services, as the rules module needs them (same validation, versions, audit). */
 export function rulesDeps(c: CliComposition): RulesDeps {

@@ -53,10 +53,10 @@ export interface CohortFilter {
 export interface GroupNode {
   type: 'AND' | 'OR';
   negate?: boolean;
-  values: DefinitionNode[];
+  values: CohortNode[];
 }
 
-export type DefinitionNode = GroupNode | PersonFilter | BehavioralFilter | CohortFilter;
+export type CohortNode = GroupNode | PersonFilter | BehavioralFilter | CohortFilter;
 /** A saved dynamic definition: any node, usually a group. */
-export type Definition = DefinitionNode;
+export type CohortDefinition = CohortNode;
 

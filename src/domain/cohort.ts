@@ -1,6 +1,6 @@
 /** Cohorts (PRODUCT.md 6): their kinds, lifecycle states, bookkeeping and members. Times are ISO 8601 unless named ms. */
 import type { CohortState } from '../core/index.js';
-import type { Definition } from './cohort-definition.js';
+import type { CohortDefinition } from './cohort-definition.js';
 
 export type { CohortState };
 
@@ -17,7 +17,7 @@ export interface Cohort {
   name: string;
   description: string;
   kind: CohortKind;
-  definition: Definition | null;
+  definition: CohortDefinition | null;
   state: CohortState;
   /** edit version, for optimistic concurrency */
   definitionVersion: number;
@@ -46,7 +46,7 @@ export interface NewCohort {
   name: string;
   description: string;
   kind: CohortKind;
-  definition: Definition | null;
+  definition: CohortDefinition | null;
   refreshIntervalS: number | null;
 }
 
@@ -54,7 +54,7 @@ export interface NewCohort {
 export interface CohortPatch {
   name?: string;
   description?: string;
-  definition?: Definition;
+  definition?: CohortDefinition;
   /** null resets to the tier's interval */
   refreshIntervalS?: number | null;
 }
@@ -64,7 +64,7 @@ export interface CohortRef {
   id: number;
   kind: CohortKind;
   state: CohortState;
-  definition: Definition | null;
+  definition: CohortDefinition | null;
 }
 
 /** One cohort as decisions see it: identity for the membership read, state and freshness. */
@@ -92,7 +92,7 @@ export interface LeasedCohort {
   key: string;
   kind: CohortKind;
   state: CohortState;
-  definition: Definition | null;
+  definition: CohortDefinition | null;
   version: number;
   /** left by a run that died before finishing (its Redis set may still exist) */
   pendingVersion: number | null;

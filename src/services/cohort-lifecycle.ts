@@ -6,6 +6,7 @@ import type { Calculation, Cohort } from '../domain/cohort.js';
 import type { CohortStore } from '../ports/cohort-store.js';
 import type { CohortRunStore } from '../ports/cohort-run-store.js';
 import type { Transactions } from '../ports/db.js';
+import type { CohortKind } from '../domain/cohort.js';
 
 export type { Calculation };
 
@@ -14,7 +15,7 @@ export interface CohortStatus {
   id: number;
   key: string;
   name: string;
-  kind: 'static' | 'dynamic';
+  kind: CohortKind;
   state: CohortState;
   version: number;
   pendingVersion: number | null;

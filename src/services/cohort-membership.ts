@@ -9,13 +9,14 @@ import type { IdentityChange } from '../domain/person.js';
 import type { CohortStore } from '../ports/cohort-store.js';
 import type { StaticMemberStore } from '../ports/static-member-store.js';
 import type { MembershipStore } from '../ports/membership-store.js';
+import type { CohortKind, CohortState } from '../domain/cohort.js';
 
 /** One cohort a person is in, with its freshness. `as_of` is ISO (null: never computed). */
 export interface PersonCohort {
   key: string;
   name: string;
-  kind: 'static' | 'dynamic';
-  state: 'building' | 'active' | 'paused' | 'archived';
+  kind: CohortKind;
+  state: CohortState;
   /** the materialized version the answer was read from */
   version: number;
   as_of: string | null;

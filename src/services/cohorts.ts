@@ -5,8 +5,8 @@
  * project's definitions_version. Lifecycle transitions live in cohort-lifecycle.ts.
  */
 import { AppError, conflict, invalid, notFound, type FieldIssue } from '../errors.js';
-import { regexPatterns, type Definition } from '../cohorts/definition.js';
-import { validateDefinition } from '../cohorts/validate-definition.js';
+import { regexPatterns, type CohortDefinition } from '../cohorts/cohort-definition.js';
+import { validateCohortDefinition } from '../cohorts/validate-cohort-definition.js';
 import { checkReferences } from '../cohorts/references.js';
 import { TIER_INTERVAL_S } from '../domain/project.js';
 import { formatPath } from '../errors.js';
@@ -53,8 +53,8 @@ export function createCohortsService(deps: CohortsDeps) {
   const notify = (projectId: number) => deps.notify(projectId).catch(() => {});
 
   /** Structure, types and regexes of a definition; throws 400 naming the path. */
-  async function checkDefinition(input: unknown): Promise<Definition> {
-    const result = validateDefinition(input);
+  async function checkDefinition(input: unknown): Promise<CohortDefinition> {
+    const result = validateCohortDefinition(input);
     if (!result.definition) throw refused(result.issues);
     const issues: FieldIssue[] = [];
     for (const { pattern, path } of regexPatterns(result.definition)) {
@@ -86,7 +86,7 @@ export function createCohortsService(deps: CohortsDeps) {
     /** Creates a cohort in state `building`, due for its first materialization now. */
     async create(who: AdminPrincipal, project: { id: number; tier: Tier }, input: NewCohortInput): Promise<Cohort> {
       checkInterval(project.tier, input.refreshIntervalS);
-      let definition: Definition | null = null;
+      let definition: CohortDefinition | null = null;
       if (input.kind === 'dynamic') {
         if (input.definition === undefined || input.definition === null) throw refused([{ path: 'definition', message: 'a dynamic cohort needs a definition' }]);
         definition = await checkDefinition(input.definition);

@@ -6,7 +6,7 @@
  * members count from the next handshake on.
  */
 import { AppError, conflict, invalid, notFound } from '../errors.js';
-import { checkRows, csvRows, CsvUploadError, jsonRows, MAX_STATIC_MEMBERS, type InvalidRow, type UploadRow } from '../cohorts/member-upload.js';
+import { checkRows, csvRows, CsvUploadError, jsonRows, MAX_STATIC_MEMBERS, type InvalidRow, type UploadRow } from '../cohorts/static-member-upload.js';
 import { isPlaceholderId } from '../domain/distinct-id.js';
 import type { RefreshCohort } from '../ports/refresh-cohort.js';
 import type { AdminPrincipal } from './projects.js';

@@ -1,4 +1,4 @@
-import type { Definition } from '../../domain/cohort-definition.js';
+import type { CohortDefinition } from '../../domain/cohort-definition.js';
 import type { Cohort, CohortKind, CohortPatch, CohortRef, CohortState, NewCohort } from '../../domain/cohort.js';
 import type { Tier } from '../../domain/project.js';
 import type { CohortStore } from '../../ports/cohort-store.js';
@@ -13,7 +13,7 @@ interface CohortRow {
   name: string;
   description: string;
   kind: CohortKind;
-  definition: Definition | null;
+  definition: CohortDefinition | null;
   state: CohortState;
   definition_version: number;
   version: number;
@@ -139,7 +139,7 @@ export function createCohortStore(pool: Pool): CohortStore {
 
     /** Every cohort of the project by key: what reference checks and the compiler read. */
     async refs(projectId: number, db: Db = pooled): Promise<Map<string, CohortRef>> {
-      const { rows } = await sql(db).query<{ id: number; key: string; kind: CohortKind; state: CohortState; definition: Definition | null }>(
+      const { rows } = await sql(db).query<{ id: number; key: string; kind: CohortKind; state: CohortState; definition: CohortDefinition | null }>(
         'SELECT id, key, kind, state, definition FROM cohorts WHERE project_id = $1',
         [projectId],
       );

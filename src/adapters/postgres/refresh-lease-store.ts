@@ -7,7 +7,7 @@
  * refresher agrees on them.
  */
 import type { CohortKind, CohortState, LeasedCohort } from '../../domain/cohort.js';
-import type { Definition } from '../../domain/cohort-definition.js';
+import type { CohortDefinition } from '../../domain/cohort-definition.js';
 import type { Tier } from '../../domain/project.js';
 import type { ClaimedCohort, RefreshLeaseStore } from '../../ports/refresh-lease-store.js';
 import type { Pool } from './pool.js';
@@ -29,7 +29,7 @@ interface LeasedRow {
   key: string;
   kind: CohortKind;
   state: CohortState;
-  definition: Definition | null;
+  definition: CohortDefinition | null;
   version: number;
   pending_version: number | null;
 }

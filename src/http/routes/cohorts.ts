@@ -5,7 +5,7 @@ import { jsonBody } from '../app.js';
 import { parse } from '../validate.js';
 import { page, parsePage } from '../pagination.js';
 import { AppError } from '../../errors.js';
-import { cohortKeySchema } from '../../cohorts/definition.js';
+import { cohortKeySchema } from '../../cohorts/cohort-definition.js';
 import { cohortCreateSchema, refreshIntervalSchema } from '../../cohorts/cohort-body.js';
 import type { CohortsService } from '../../services/cohorts.js';
 import type { MemberUpload, StaticMembersService } from '../../services/static-members.js';

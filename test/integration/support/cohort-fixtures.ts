@@ -15,7 +15,7 @@ import { createStaticMemberStore } from '../../../src/adapters/postgres/static-m
 import { createMembershipStore } from '../../../src/adapters/redis/membership-store.js';
 import { createRefreshCohort } from '../../../src/refresher/refresh-cohort.js';
 import { createRecomputePersons } from '../../../src/services/recompute-persons.js';
-import type { Definition } from '../../../src/cohorts/definition.js';
+import type { CohortDefinition } from '../../../src/cohorts/cohort-definition.js';
 import type { Pool } from '../../../src/adapters/postgres/pool.js';
 import type { TestContext } from '../../helpers/context.js';
 import { testRedisUrl } from '../../helpers/databases.js';
@@ -58,7 +58,7 @@ export async function event(t: TestContext, projectId: number, distinctId: strin
 }
 
 /** A dynamic cohort in state building, due now; returns its id. */
-export async function cohort(t: TestContext, projectId: number, key: string, definition: Definition, refreshIntervalS: number | null = null) {
+export async function cohort(t: TestContext, projectId: number, key: string, definition: CohortDefinition, refreshIntervalS: number | null = null) {
   const c = await createCohortStore(t.pool).insert({ projectId, key, name: key, description: '', kind: 'dynamic', definition, refreshIntervalS });
   return c.id;
 }
@@ -75,4 +75,4 @@ export async function cohortRow(t: TestContext, cohortId: number) {
   return rows[0];
 }
 
-export const plan = (value: string): Definition => ({ type: 'person', key: 'plan', operator: 'in', value: [value] });
+export const plan = (value: string): CohortDefinition => ({ type: 'person', key: 'plan', operator: 'in', value: [value] });

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../helpers/context.js';
 import { rulesDeps } from '../../../src/cli/rules.js';
-import { planRules, type RulesDeps } from '../../../src/rules/plan.js';
-import { applyPlan, PlanHasProblems } from '../../../src/rules/apply.js';
-import { applySummary, describeChange, planSummary } from '../../../src/rules/report.js';
-import { formatIssue } from '../../../src/rules/load.js';
+import { planRules, type RulesDeps } from '../../../src/as-code/plan.js';
+import { applyPlan, PlanHasProblems } from '../../../src/as-code/apply.js';
+import { applySummary, describeChange, planSummary } from '../../../src/as-code/report.js';
+import { formatIssue } from '../../../src/as-code/load.js';
 
 let t: TestContext;
 let deps: RulesDeps;

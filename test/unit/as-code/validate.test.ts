@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseJsonFile } from '../../../src/rules/json-file.js';
-import { jsonDiff } from '../../../src/rules/json-diff.js';
-import { formatIssue } from '../../../src/rules/load.js';
-import { validateRulesDir } from '../../../src/rules/validate.js';
+import { parseJsonFile } from '../../../src/as-code/json-file.js';
+import { jsonDiff } from '../../../src/as-code/json-diff.js';
+import { formatIssue } from '../../../src/as-code/load.js';
+import { validateRulesDir } from '../../../src/as-code/validate.js';
 
 const dirs: string[] = [];
 afterEach(() => {

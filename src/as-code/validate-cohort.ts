@@ -8,13 +8,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { cohortReferences, type Definition } from '../cohorts/definition.js';
+import { cohortReferences, type CohortDefinition } from '../cohorts/cohort-definition.js';
 import { cohortCreateFields } from '../cohorts/cohort-body.js';
-import { validateDefinition } from '../cohorts/validate-definition.js';
-import { checkRows, csvRows, CsvUploadError, MAX_STATIC_MEMBERS } from '../cohorts/member-upload.js';
+import { validateCohortDefinition } from '../cohorts/validate-cohort-definition.js';
+import { checkRows, csvRows, CsvUploadError, MAX_STATIC_MEMBERS } from '../cohorts/static-member-upload.js';
 import { isPlaceholderId } from '../domain/distinct-id.js';
 import { formatPath } from '../core/index.js';
 import type { RuleFile, RuleIssue } from './load.js';
+import type { CohortKind } from '../domain/cohort.js';
 
 // The create body of the cohorts admin API plus members_csv.
 const cohortFileSchema = z
@@ -29,12 +30,12 @@ const cohortFileSchema = z
 export interface CohortSpec {
   key: string;
   file: string;
-  kind: 'static' | 'dynamic';
+  kind: CohortKind;
   name: string;
   description: string;
   refreshIntervalS: number | null;
   /** dynamic: the definition as the service stores it (zod-parsed, defaults filled in) */
-  definition: Definition | null;
+  definition: CohortDefinition | null;
   /** static with members_csv: unique ids in file order, and the CSV's display path */
   members: { ids: string[]; file: string } | null;
   /** cohorts the definition references, with each reference's path in the file */
@@ -69,14 +70,14 @@ export async function validateCohortFile(f: RuleFile): Promise<{ spec: CohortSpe
   }
   const doc = parsed.data;
   const issues: RuleIssue[] = [];
-  let definition: Definition | null = null;
+  let definition: CohortDefinition | null = null;
   let members: CohortSpec['members'] = null;
   if (doc.kind === 'dynamic') {
     if (doc.members_csv !== undefined) issues.push({ file: f.file, at: 'members_csv', message: 'only static cohorts list members; a dynamic cohort has a definition' });
     if (doc.definition === undefined || doc.definition === null) {
       issues.push({ file: f.file, at: 'definition', message: 'a dynamic cohort needs a definition' });
     } else {
-      const result = validateDefinition(doc.definition);
+      const result = validateCohortDefinition(doc.definition);
       if (result.definition) definition = result.definition;
       else for (const i of result.issues) issues.push({ file: f.file, at: i.path, message: i.message });
     }

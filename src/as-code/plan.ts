@@ -6,7 +6,7 @@
  */
 import { AppError } from '../errors.js';
 import type { CohortRef } from '../cohorts/references.js';
-import { regexPatterns } from '../cohorts/definition.js';
+import { regexPatterns } from '../cohorts/cohort-definition.js';
 import { formatPath } from '../core/index.js';
 import type { DefinitionView } from '../services/definitions.js';
 import type { AdminPrincipal } from '../services/projects.js';
@@ -18,6 +18,7 @@ import type { CohortSpec } from './validate-cohort.js';
 import { documentOf, type DefinitionSpec } from './validate-definition.js';
 import type { Cohort, StaticMember } from '../domain/cohort.js';
 import type { Project } from '../domain/project.js';
+import type { CohortKind } from '../domain/cohort.js';
 
 /** What planning and applying read and write: the admin API's own services, narrowed. */
 export interface RulesDeps {
@@ -31,7 +32,7 @@ export interface RulesDeps {
   cohorts: {
     get(projectId: number, key: string): Promise<Cohort>;
     list(projectId: number, opts: { includeArchived: boolean; afterId: number; limit: number }): Promise<Cohort[]>;
-    create(who: Principal, project: { id: number; tier: Project['tier'] }, input: { key: string; name: string; description?: string; kind: 'static' | 'dynamic'; definition?: unknown; refreshIntervalS?: number | null }): Promise<Cohort>;
+    create(who: Principal, project: { id: number; tier: Project['tier'] }, input: { key: string; name: string; description?: string; kind: CohortKind; definition?: unknown; refreshIntervalS?: number | null }): Promise<Cohort>;
     update(who: Principal, project: { id: number; tier: Project['tier'] }, key: string, input: { name?: string; description?: string; definition?: unknown; refreshIntervalS?: number | null }, expectedVersion: number | null): Promise<Cohort>;
   };
   cohortStore: { refs(projectId: number): Promise<Map<string, CohortRef>>; regexError(pattern: string): Promise<string | null> };

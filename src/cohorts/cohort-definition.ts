@@ -5,10 +5,10 @@
  * size limits. Both report paths like `definition.values[1].values[0].value`.
  */
 import { z } from 'zod';
-import { PROPERTY_OPERATORS, type Definition, type DefinitionNode, type PropertyTest } from '../domain/cohort-definition.js';
+import { PROPERTY_OPERATORS, type CohortDefinition, type CohortNode, type PropertyTest } from '../domain/cohort-definition.js';
 
 export { PROPERTY_OPERATORS };
-export type { BehavioralFilter, CohortFilter, Definition, DefinitionNode, GroupNode, PersonFilter, PropertyOperator, PropertyTest, Scalar } from '../domain/cohort-definition.js';
+export type { BehavioralFilter, CohortFilter, CohortDefinition, CohortNode, GroupNode, PersonFilter, PropertyOperator, PropertyTest, Scalar } from '../domain/cohort-definition.js';
 
 /** Same shape as the core's definition keys, so rules can reference any cohort key. */
 export const COHORT_KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.:\-/]*$/;
@@ -51,44 +51,44 @@ const cohortFilter = z
   .strict();
 
 /** The structural schema of one node (recursive). */
-export const definitionNode: z.ZodType<DefinitionNode, z.ZodTypeDef, unknown> = z.lazy(() =>
+export const cohortNodeSchema: z.ZodType<CohortNode, z.ZodTypeDef, unknown> = z.lazy(() =>
   z.discriminatedUnion('type', [
-    z.object({ type: z.enum(['AND', 'OR']), negate: z.boolean().optional(), values: z.array(definitionNode).min(1, 'a group needs at least one condition').max(50) }).strict(),
+    z.object({ type: z.enum(['AND', 'OR']), negate: z.boolean().optional(), values: z.array(cohortNodeSchema).min(1, 'a group needs at least one condition').max(50) }).strict(),
     personFilter,
     behavioralFilter,
     cohortFilter,
-  ]) as z.ZodType<DefinitionNode, z.ZodTypeDef, unknown>,
+  ]) as z.ZodType<CohortNode, z.ZodTypeDef, unknown>,
 );
 
 /** Visits every node with its path (zod-style segments, relative to the definition root). */
-export function walkDefinition(
-  node: DefinitionNode,
-  visit: (node: DefinitionNode, path: Array<string | number>, depth: number) => void,
+export function walkCohortDefinition(
+  node: CohortNode,
+  visit: (node: CohortNode, path: Array<string | number>, depth: number) => void,
   path: Array<string | number> = [],
   depth = 1,
 ): void {
   visit(node, path, depth);
   if (node.type === 'AND' || node.type === 'OR') {
-    node.values.forEach((child, i) => walkDefinition(child, visit, [...path, 'values', i], depth + 1));
+    node.values.forEach((child, i) => walkCohortDefinition(child, visit, [...path, 'values', i], depth + 1));
   }
 }
 
 /** Every cohort reference in a definition, with its path. */
-export function cohortReferences(def: Definition): Array<{ key: string; path: Array<string | number> }> {
+export function cohortReferences(def: CohortDefinition): Array<{ key: string; path: Array<string | number> }> {
   const out: Array<{ key: string; path: Array<string | number> }> = [];
-  walkDefinition(def, (node, path) => {
+  walkCohortDefinition(def, (node, path) => {
     if (node.type === 'cohort') out.push({ key: node.key, path });
   });
   return out;
 }
 
 /** Every regex pattern (person and event-property filters), with the path of its value. */
-export function regexPatterns(def: Definition): Array<{ pattern: string; path: Array<string | number> }> {
+export function regexPatterns(def: CohortDefinition): Array<{ pattern: string; path: Array<string | number> }> {
   const out: Array<{ pattern: string; path: Array<string | number> }> = [];
   const test = (t: PropertyTest, path: Array<string | number>) => {
     if ((t.operator === 'regex' || t.operator === 'not_regex') && typeof t.value === 'string') out.push({ pattern: t.value, path: [...path, 'value'] });
   };
-  walkDefinition(def, (node, path) => {
+  walkCohortDefinition(def, (node, path) => {
     if (node.type === 'person') test(node, path);
     if (node.type === 'behavioral') node.where?.forEach((w, i) => test(w, [...path, 'where', i]));
   });

@@ -5,7 +5,7 @@
  * references (existence, archived, cycles) by references.ts.
  */
 import { formatPath, type FieldIssue } from '../errors.js';
-import { definitionNode, walkDefinition, type Definition, type PropertyTest } from './definition.js';
+import { cohortNodeSchema, walkCohortDefinition, type CohortDefinition, type PropertyTest } from './cohort-definition.js';
 import { isDateInput, isDuration, isRelativeDate, resolveDate } from './dates.js';
 
 /** Deepest nesting of groups allowed (the root is depth 1). */
@@ -55,7 +55,7 @@ function checkPropertyTest(t: PropertyTest, path: Path, add: (p: Path, m: string
   }
 }
 
-function checkBehavioral(node: Extract<Definition, { type: 'behavioral' }>, path: Path, add: (p: Path, m: string) => void): void {
+function checkBehavioral(node: Extract<CohortDefinition, { type: 'behavioral' }>, path: Path, add: (p: Path, m: string) => void): void {
   const star = node.event.indexOf('*');
   if (star !== -1 && star !== node.event.length - 1) add([...path, 'event'], 'only a trailing * is a wildcard (prefix match, e.g. core_action_*)');
   if (node.count) {
@@ -86,13 +86,13 @@ function checkBehavioral(node: Extract<Definition, { type: 'behavioral' }>, path
  * Validates a definition document. Returns the typed definition, or issues with paths
  * prefixed by `prefix` (e.g. `definition.values[1].value`).
  */
-export function validateDefinition(input: unknown, prefix: Path = ['definition']): { definition: Definition; issues: [] } | { definition?: undefined; issues: FieldIssue[] } {
-  const parsed = definitionNode.safeParse(input);
+export function validateCohortDefinition(input: unknown, prefix: Path = ['definition']): { definition: CohortDefinition; issues: [] } | { definition?: undefined; issues: FieldIssue[] } {
+  const parsed = cohortNodeSchema.safeParse(input);
   if (!parsed.success) return { issues: parsed.error.issues.map((i) => ({ path: formatPath([...prefix, ...i.path]), message: i.message })) };
   const issues: FieldIssue[] = [];
   const add = (p: Path, message: string) => issues.push({ path: formatPath([...prefix, ...p]), message });
   let nodes = 0;
-  walkDefinition(parsed.data, (node, path, depth) => {
+  walkCohortDefinition(parsed.data, (node, path, depth) => {
     nodes++;
     if (depth > MAX_DEPTH && (node.type === 'AND' || node.type === 'OR')) add(path, `groups nest at most ${MAX_DEPTH} deep`);
     if (node.type === 'person') checkPropertyTest(node, path, add);
