@@ -48,6 +48,7 @@ import { eventRoutes } from './http/routes/events.js';
 import { engageRoutes } from './http/routes/engage.js';
 import { aliasRoutes } from './http/routes/alias.js';
 import { personRoutes, type PersonSection } from './http/routes/persons.js';
+import { composeConsole } from './compose-console.js';
 
 export interface ComposeOptions {
   logger?: Logger;
@@ -166,6 +167,7 @@ export function compose(config: Config, opts: ComposeOptions = {}) {
   routes.push(cohortLifecycleRoutes({ lifecycle: cohortLifecycle }));
   routes.push(eventRoutes({ ingest }), engageRoutes({ people }), aliasRoutes({ alias: aliases }), personRoutes({ persons: personRead, sections: personSections }));
   personSections.push(cohortsSection({ cohortsOfPerson: cohorts.cohortsOfPerson }), decisionsSection({ decide }));
+  routes.push(composeConsole({ pool, adminKeys: stores.adminKeys, definitions: definitionStore, cohorts: cohorts.stores }));
 
   let appInstance: ReturnType<typeof createApp> | undefined;
   let listener: RequestListener | undefined;
