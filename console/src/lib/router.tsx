@@ -3,7 +3,7 @@
  * /console/projects/1/flags/new-checkout), links are real <a href> elements, and
  * navigation uses pushState.
  */
-import type { ComponentChildren, JSX } from 'preact';
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 
 export const BASE = '/console';
@@ -51,7 +51,7 @@ export function match(pattern: string, path: string): Record<string, string> | n
   return params;
 }
 
-type LinkProps = Omit<JSX.HTMLAttributes<HTMLAnchorElement>, 'href'> & { href: string; children?: ComponentChildren };
+type LinkProps = { href: string; children?: ComponentChildren; class?: string; title?: string; 'aria-current'?: 'page' };
 
 /** An <a> to an app path; plain clicks navigate in place, modified clicks open as usual. */
 export function Link({ href, children, ...rest }: LinkProps) {
