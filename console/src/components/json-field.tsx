@@ -58,7 +58,7 @@ export function JsonField({ id, label, value, onChange, issues = [], path = '', 
       <textarea
         id={id}
         class="code"
-        rows={rows}
+        rows={Math.min(14, Math.max(rows, text.split("\n").length))}
         value={text}
         readOnly={readOnly}
         spellcheck={false}
