@@ -29,7 +29,7 @@ export interface FlipPreview {
 
 const servedText = (s: Served | null) => (s === null ? 'not defined yet' : `${s.variant ?? short(s.value)}${s.rule_id ? ` (rule ${s.rule_id})` : ` (${s.reason.toLowerCase()})`}`);
 
-export function PreviewPanel({ project, kind, defKey, doc, onIssues }: { project: string; kind: 'flag' | 'config'; defKey: string; doc: Record<string, unknown>; onIssues: (e: ApiError | null) => void }) {
+export function PreviewPanel({ project, kind, defKey, doc }: { project: string; kind: 'flag' | 'config'; defKey: string; doc: Record<string, unknown> }) {
   const [result, setResult] = useState<FlipPreview | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -38,11 +38,9 @@ export function PreviewPanel({ project, kind, defKey, doc, onIssues }: { project
     setError(null);
     try {
       setResult(await api.post<FlipPreview>(`${projectPath(project, `${kind}s`, defKey, 'preview')}?sample=2000&examples=20`, doc));
-      onIssues(null);
     } catch (err) {
       setResult(null);
       setError(err as ApiError);
-      onIssues(err as ApiError);
     }
     setBusy(false);
   };

@@ -167,7 +167,7 @@ export function DefinitionPage({ project, kind, defKey }: { project: string; kin
       </div>
       <ErrorBox error={saveError} title="Not saved" />
       {notice && <p class="notice" role="status">{notice}</p>}
-      {kind !== 'survey' && <PreviewPanel project={project} kind={kind} defKey={isNew ? key || 'new' : defKey} doc={doc} onIssues={() => {}} />}
+      {kind !== 'survey' && <PreviewPanel key={version ?? 0} project={project} kind={kind} defKey={isNew ? key || 'new' : defKey} doc={doc} />}
       {canWrite && (
         <div class="actions sticky">
           <button type="button" class="primary" onClick={save} disabled={!changed || (isNew && !key)}>{isNew ? `Create ${kind}` : 'Save'}</button>
