@@ -108,4 +108,23 @@ describe('flag editor', () => {
     const after = await w.t.http.get(`/v1/projects/${project.id}/flags/checkout-layout`).set(w.t.admin);
     expect(after.body.enabled).toBe(false);
   });
+
+  it('creates a flag, a config and a survey from the editor templates', async () => {
+    const { page } = w;
+    for (const [plural, kind, key] of [['flags', 'flag', 'dark-mode'], ['configs', 'config', 'limits'], ['surveys', 'survey', 'nps']] as const) {
+      await w.open(`/projects/${project.id}/${plural}/new`);
+      await page.getByLabel('Key', { exact: true }).fill(key);
+      if (kind === 'config') {
+        await page.getByRole('button', { name: 'Add rule' }).click();
+        await page.locator('#rule-0-value').fill('{"max": 3}');
+      }
+      await page.getByRole('button', { name: `Create ${kind}` }).click();
+      await page.getByText('Saved version 1.').waitFor();
+      expect(new URL(page.url()).pathname).toBe(`/console/projects/${project.id}/${plural}/${key}`);
+      expect((await w.t.http.get(`/v1/projects/${project.id}/${plural}/${key}`).set(w.t.admin)).status).toBe(200);
+    }
+    const config = await w.t.http.get(`/v1/projects/${project.id}/configs/limits`).set(w.t.admin);
+    expect(config.body.rules).toEqual([{ id: 'rule-1', serve: { value: { max: 3 } } }]);
+  });
 });
+
