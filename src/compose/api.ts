@@ -25,6 +25,7 @@ import type { Decisions } from './decisions.js';
 import type { Feeds } from './feeds.js';
 import type { Infra } from './infra.js';
 import type { Admin } from './admin.js';
+import { composeConsole } from './console.js';
 import { once } from './once.js';
 
 export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; cohorts: CohortFeature; decisions: Decisions }) {
@@ -49,6 +50,7 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
       engageRoutes({ people: feeds.people }),
       aliasRoutes({ alias: feeds.aliases }),
       personRoutes({ persons: feeds.personRead, sections: personSections }),
+      composeConsole(infra),
     ];
   });
   const expressApp = once(() => createApp({ logger, metrics, auth: createAuth({ directory: decisions.directory, projects: admin.projects }), routes: routes() }));

@@ -37,15 +37,16 @@ export function createAuditStore(pool: Pool): AuditStore {
     /** Newest first, keyset-paginated by id. */
     async list(
       projectId: number,
-      opts: { beforeId?: number; limit: number; entityKind?: string; entityKey?: string },
+      opts: { beforeId?: number; limit: number; entityKind?: string; entityKey?: string; actor?: string },
     ): Promise<AuditEntry[]> {
       const { rows } = await pool.query<AuditRow>(
         `SELECT id, project_id, actor, action, entity_kind, entity_key, before, after, created_at
            FROM audit_log
           WHERE project_id = $1 AND ($2::bigint IS NULL OR id < $2)
             AND ($3::text IS NULL OR entity_kind = $3) AND ($4::text IS NULL OR entity_key = $4)
+            AND ($6::text IS NULL OR actor = $6)
           ORDER BY id DESC LIMIT $5`,
-        [projectId, opts.beforeId ?? null, opts.entityKind ?? null, opts.entityKey ?? null, opts.limit],
+        [projectId, opts.beforeId ?? null, opts.entityKind ?? null, opts.entityKey ?? null, opts.limit, opts.actor ?? null],
       );
       return rows.map((r) => ({
         id: r.id,
