@@ -35,11 +35,18 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
   const personSections: PersonSection[] = [];
   const publicRateLimit = once(() => tokenRateLimit(config.RATE_LIMIT_PER_S));
 
+  /** PostgreSQL and Redis reachability, and whether cohort membership is being recovered. */
+  const readiness = async () => {
+    const r = await infra.readiness();
+    const unavailable = decisions.decide.unavailableMembership().map((u) => ({ project_id: u.projectId, cohorts: u.cohorts }));
+    return { ...r, membership: { state: unavailable.length ? ('recovering' as const) : ('ok' as const), unavailable } };
+  };
+
   const routes = once((): RouteModule[] => {
     personSections.push(cohortsSection({ cohortsOfPerson: cohorts.membership.cohortsOfPerson }), decisionsSection({ decide: decisions.decide }));
     const rateLimit = publicRateLimit().middleware;
     return [
-      healthRoutes({ readiness: infra.readiness, metrics }),
+      healthRoutes({ readiness, metrics }),
       projectRoutes({ projects: admin.projects }),
       cohortRoutes({ cohorts: cohorts.service, staticMembers: cohorts.staticMembers, refreshCohort: cohorts.refreshCohort }),
       definitionRoutes({ definitions: admin.definitions, audit: infra.stores.audit }),

@@ -15,7 +15,7 @@ export function composeDecisions(infra: Infra, feeds: Feeds) {
   const directory = once(() => createProjectDirectory({ store: infra.stores.projects }));
   const snapshots = once(() => {
     const notifier = infra.notifier;
-    const s = createSnapshots({ source: infra.stores.snapshotSource, logger, pollMs: config.DEFINITIONS_POLL_MS, subscribe: (onProject) => notifier.subscribe(onProject) });
+    const s = createSnapshots({ source: infra.stores.snapshotSource, logger, pollMs: config.DEFINITIONS_POLL_MS, subscribe: (onProject) => notifier.subscribe(onProject), onLoad: () => metrics.snapshotLoads.inc() });
     infra.background.push(s);
     return s;
   });

@@ -27,7 +27,7 @@ export function composeFeeds(infra: Infra) {
   const ingest = once(() =>
     createIngestService({ tx: infra.tx, events: infra.stores.events, persons: infra.stores.persons, identity: identity(), listener: events, count: (outcome, n) => metrics.eventsIngested.inc({ outcome }, n) }),
   );
-  const people = once(() => createPeopleService({ tx: infra.tx, persons: infra.stores.persons, events: infra.stores.events, audit: infra.stores.audit, identity: identity(), listener: events }));
+  const people = once(() => createPeopleService({ tx: infra.tx, persons: infra.stores.persons, events: infra.stores.events, audit: infra.stores.audit, staticMembers: infra.stores.staticMembers, identity: identity(), listener: events }));
   const aliases = once(() => createAliasService({ tx: infra.tx, persons: infra.stores.persons, identity: identity(), listener: events }));
   const personRead = once(() => createPersonReadService({ tx: infra.tx, persons: infra.stores.persons, events: infra.stores.events }));
 

@@ -36,7 +36,9 @@ export function createInfra(config: Config, opts: InfraOptions = {}) {
     return client;
   };
   let decisionRedis: RedisClient | null = null;
-  const redis = once(() => (decisionRedis = redisClient({ commandTimeoutMs: config.REDIS_TIMEOUT_MS, autoPipelining: true })()));
+  // The handshake reader enforces REDIS_TIMEOUT_MS itself, against the reply's arrival
+  // (handshake-reader.ts); the connection's own timeout only bounds a stuck command.
+  const redis = once(() => (decisionRedis = redisClient({ commandTimeoutMs: Math.max(1_000, 20 * config.REDIS_TIMEOUT_MS), autoPipelining: true })()));
   const redisBulk = once(() => {
     const client = redisClient({ commandTimeoutMs: 5_000 })();
     background.push({ start: () => waitForRedis(client, 3_000).catch(() => {}), stop: () => {} });
@@ -45,7 +47,7 @@ export function createInfra(config: Config, opts: InfraOptions = {}) {
   const redisCohorts = once(redisClient({}));
   const tx = once(() => createTransactions(pool()));
   const notifier = once(() => createDefinitionsNotifier({ publisher: redis(), url: config.REDIS_URL, keys }));
-  const stores = once(() => createStores({ pool, redis, redisBulk, redisCohorts, keys }));
+  const stores = once(() => createStores({ pool, redis, redisBulk, redisCohorts, keys, redisTimeoutMs: config.REDIS_TIMEOUT_MS }));
 
   /** PostgreSQL and Redis reachable, each within 1 s. */
   async function readiness(): Promise<Readiness> {

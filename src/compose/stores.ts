@@ -27,6 +27,8 @@ export interface StoreConnections {
   redisBulk: () => RedisClient;
   redisCohorts: () => RedisClient;
   keys: Keys;
+  /** ms the handshake waits for Redis before answering in degraded mode */
+  redisTimeoutMs: number;
 }
 
 export function createStores(c: StoreConnections) {
@@ -48,7 +50,7 @@ export function createStores(c: StoreConnections) {
     // listeners, not handshakes: one connection without the decision path's timeout.
     membership: once(() => createMembershipStore({ redis: c.redisCohorts(), bulk: c.redisCohorts(), keys: c.keys })),
     identityCache: once(() => createIdentityCache({ redis: c.redis(), bulk: c.redisBulk(), keys: c.keys })),
-    handshakeReader: once(() => createHandshakeReader({ redis: c.redis(), keys: c.keys })),
+    handshakeReader: once(() => createHandshakeReader({ redis: c.redis(), keys: c.keys, timeoutMs: c.redisTimeoutMs })),
     exposureMarks: once(() => createExposureMarks({ redis: c.redisBulk(), keys: c.keys })),
   };
   type Make = typeof make;

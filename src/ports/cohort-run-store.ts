@@ -1,4 +1,4 @@
-import type { Calculation, CohortErrorCode } from '../domain/cohort.js';
+import type { Calculation, CohortErrorCode, CohortKind, CohortState } from '../domain/cohort.js';
 
 /** Refresh runs: reserved versions, bookkeeping of outcomes, schedule, and the calculation history. */
 export interface CohortRunStore {
@@ -20,4 +20,10 @@ export interface CohortRunStore {
   reschedule(projectId: number, cohortId: number, atMs: number): Promise<void>;
   /** consecutive failures of a cohort */
   errorsCalculating(projectId: number, cohortId: number): Promise<number>;
+  /**
+   * Every materialized cohort (active or paused, live version above 0) across projects, with
+   * its last successful run's duration (ms, null when unknown): what membership-loss recovery
+   * checks against Redis.
+   */
+  materialized(): Promise<Array<{ projectId: number; id: number; kind: CohortKind; state: CohortState; version: number; lastDurationMs: number | null }>>;
 }

@@ -22,6 +22,11 @@ export interface CohortStore {
   live(projectId: number): Promise<Cohort[]>;
   /** applies a patch and bumps definition_version; null when `expectedVersion` is given and stale */
   update(projectId: number, id: number, patch: CohortPatch, expectedVersion: number | null, db?: Db): Promise<Cohort | null>;
+  /**
+   * Adds `delta` to member_count while `version` is still the live version (an event-driven
+   * or static-follow change of that version); a newer version recorded meanwhile wins.
+   */
+  adjustMemberCount(projectId: number, cohortId: number, version: number, delta: number): Promise<void>;
   /** makes a cohort due now (the refresher picks it up on its next tick) */
   markDue(projectId: number, id: number): Promise<void>;
   /** bumps the project's definitions version: API processes reload definitions and cohort states */

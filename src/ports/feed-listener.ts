@@ -13,4 +13,6 @@ export interface FeedListener {
   personsChanged?(projectId: number, personIds: number[]): Promise<void>;
   /** persons that no longer exist: erased by `$delete` or merged into another person */
   personsRemoved?(projectId: number, personIds: number[]): Promise<void>;
+  /** persons erased by `$delete` (GDPR), with every distinct_id they held: nothing of them may remain */
+  personsErased?(projectId: number, erased: IdentityChange[]): Promise<void>;
 }

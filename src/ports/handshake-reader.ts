@@ -9,6 +9,11 @@ export interface HandshakeRead {
   usedAnon: boolean;
   /** one entry per requested cohort id, in order */
   members: boolean[];
+  /**
+   * Indexes (into the requested cohort ids) of cohorts with no live membership in the store:
+   * never materialized, or lost (a Redis restart without persistence). Empty when none.
+   */
+  missing: readonly number[];
   /** one entry per requested survey key, in order */
   responses: number[];
 }
@@ -20,7 +25,8 @@ export interface HandshakeRead {
 export interface HandshakeReader {
   /**
    * `cohortIds` and `surveyKeys` should be the same array objects for one snapshot (adapters
-   * may cache per array). Rejects on a store error or timeout; callers degrade.
+   * may cache per array). Rejects on a store error, when the store is not connected, or when
+   * the reply has not arrived within the timeout; callers degrade.
    */
   read(projectId: number, distinctId: string, anonId: string | null, cohortIds: readonly number[], surveyKeys: readonly string[]): Promise<HandshakeRead>;
 }

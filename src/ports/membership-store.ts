@@ -17,6 +17,12 @@ export interface MembershipAnswer {
   version: number | null;
 }
 
+/** What an add or remove on the live version did: the version it changed and by how many members. */
+export interface MemberChange {
+  version: number;
+  changed: number;
+}
+
 export interface MembershipStore {
   /** writes `members` as version `version` (not live yet); returns ms spent */
   writeVersion(projectId: number, cohortId: number, version: number, members: Iterable<string>): Promise<number>;
@@ -28,10 +34,12 @@ export interface MembershipStore {
   dropAll(projectId: number, cohortId: number, fromVersion: number, toVersion: number): Promise<number>;
   /** the live version, or null when never materialized */
   currentVersion(projectId: number, cohortId: number): Promise<number | null>;
-  /** adds members to the live version; returns it, or null when there is none (nothing done) */
-  addMembers(projectId: number, cohortId: number, members: string[]): Promise<number | null>;
-  /** removes members from the live version; returns it, or null when there is none */
-  removeMembers(projectId: number, cohortId: number, members: string[]): Promise<number | null>;
+  /** the live version of each cohort of one project (null: none), in one round trip */
+  liveVersions(projectId: number, cohortIds: readonly number[]): Promise<Array<number | null>>;
+  /** adds members to the live version; returns it and how many were new, or null when there is none (nothing done) */
+  addMembers(projectId: number, cohortId: number, members: string[]): Promise<MemberChange | null>;
+  /** removes members from the live version; returns it and how many were members, or null when there is none */
+  removeMembers(projectId: number, cohortId: number, members: string[]): Promise<MemberChange | null>;
   /** membership of one person in several cohorts, in one round trip; one answer per cohort id, in order */
   membership(projectId: number, cohortIds: number[], member: MemberRef): Promise<MembershipAnswer[]>;
   /** `membership` reduced to booleans */

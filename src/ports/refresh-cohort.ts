@@ -14,6 +14,11 @@ export interface RefreshOptions {
   leaseMs?: number;
   /** unix ms the definition is evaluated at (relative windows); default the clock */
   now?: number;
+  /**
+   * The cohort's membership was lost (Redis restarted empty): recompute it even when paused
+   * (a paused dynamic cohort is then frozen again at the recovery's result; docs/cohorts.md).
+   */
+  recover?: boolean;
 }
 
 export type RefreshCohort = (projectId: number, cohortId: number, opts: RefreshOptions) => Promise<RefreshOutcome>;

@@ -1,4 +1,4 @@
-import type { LeasedCohort } from '../domain/cohort.js';
+import type { CohortKind, LeasedCohort } from '../domain/cohort.js';
 import type { Tier } from '../domain/project.js';
 
 /** A due cohort a refresher claimed for one run. Times are unix ms. */
@@ -6,6 +6,7 @@ export interface ClaimedCohort {
   id: number;
   projectId: number;
   key: string;
+  kind: CohortKind;
   tier: Tier;
   refreshIntervalS: number | null;
   /** the slot it was due at (null: never scheduled yet, e.g. just created or restored) */

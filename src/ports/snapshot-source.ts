@@ -17,4 +17,10 @@ export interface SnapshotSource {
   load(projectId: number): Promise<SnapshotRows | null>;
   /** the current definitions version of each project (one cheap query per poll) */
   versions(projectIds: number[]): Promise<Map<number, number>>;
+  /**
+   * Cohorts of these projects materialized after `sinceMs` (unix ms): their live version and
+   * as-of time. A refresh changes no state, so it bumps no definitions version: the poll
+   * picks its new version and as-of up from here instead of reloading the snapshot.
+   */
+  cohortRefreshes(projectIds: number[], sinceMs: number): Promise<Array<{ projectId: number; cohortId: number; version: number; asOf: number }>>;
 }

@@ -12,10 +12,12 @@ export interface StaticMemberStore {
   count(projectId: number, cohortId: number, db?: Db): Promise<number>;
   /** how many of `ids` have no person yet */
   countUnseen(projectId: number, ids: string[], db?: Db): Promise<number>;
+  /** deletes these ids from every static cohort's list (GDPR erasure); returns how many rows went */
+  removeEverywhere(db: Db, projectId: number, ids: readonly string[]): Promise<number>;
   /** keyset page ordered by distinct_id, each with its person if seen */
   list(projectId: number, cohortId: number, afterDistinctId: string | null, limit: number): Promise<StaticMember[]>;
   /** persons of the listed ids (unique), and the listed ids without a person yet */
   resolve(projectId: number, cohortId: number): Promise<{ personIds: number[]; unseen: string[] }>;
-  /** non-archived static cohorts listing any of `ids`: cohort id -> the listed ids among them */
+  /** building or active static cohorts (paused ones are frozen) listing any of `ids`: cohort id -> the listed ids among them */
   cohortsListing(projectId: number, ids: string[]): Promise<Map<number, string[]>>;
 }

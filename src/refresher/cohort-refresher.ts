@@ -12,6 +12,7 @@ import type { MembershipStore } from '../ports/membership-store.js';
 import type { RefreshCohort } from '../ports/refresh-cohort.js';
 import type { RefreshLeaseStore } from '../ports/refresh-lease-store.js';
 import { createArchiveCleanup } from './archive-cleanup.js';
+import { createMembershipRecovery } from './membership-recovery.js';
 import { createRefresher, defaultWorkerId } from './refresher.js';
 
 export interface CohortRefresherDeps {
@@ -20,7 +21,7 @@ export interface CohortRefresherDeps {
     runs: CohortRunStore;
     cohorts: Pick<CohortStore, 'membersPerTier'>;
     archiveCleanup: ArchiveCleanupStore;
-    membership: Pick<MembershipStore, 'dropAll'>;
+    membership: Pick<MembershipStore, 'dropAll' | 'liveVersions'>;
   };
   refreshCohort: RefreshCohort;
   logger: Logger;
@@ -36,12 +37,15 @@ export interface CohortRefresherDeps {
   archiveGraceMs?: number;
   /** ms between refreshes of the per-tier members gauge (default 15 s) */
   gaugeEveryMs?: number;
+  /** ms between membership-loss checks (default 2 s) */
+  recoveryEveryMs?: number;
 }
 
 export function createCohortRefresher(deps: CohortRefresherDeps) {
   const { stores } = deps;
   const workerId = deps.workerId ?? defaultWorkerId();
   const cleanup = createArchiveCleanup({ store: stores.archiveCleanup, membership: stores.membership, logger: deps.logger, graceMs: deps.archiveGraceMs, workerId });
+  const recovery = createMembershipRecovery({ runs: stores.runs, membership: stores.membership, refreshCohort: deps.refreshCohort, logger: deps.logger, metrics: deps.metrics, workerId, everyMs: deps.recoveryEveryMs });
   const gaugeEvery = deps.gaugeEveryMs ?? 15_000;
   let gaugeAt = -Infinity;
   const gauge = async (nowMs: number) => {
@@ -61,9 +65,9 @@ export function createCohortRefresher(deps: CohortRefresherDeps) {
     leaseMs: deps.leaseMs,
     batchSize: deps.batchSize,
     concurrency: deps.concurrency,
-    housekeeping: [cleanup.maybeRun, gauge],
+    housekeeping: [recovery.maybeRun, cleanup.maybeRun, gauge],
   });
-  return Object.assign(refresher, { cleanup });
+  return Object.assign(refresher, { cleanup, recovery });
 }
 
 export type CohortRefresher = ReturnType<typeof createCohortRefresher>;

@@ -72,7 +72,8 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
     const { worker } = opts;
     const leased = await deps.leases.acquire(projectId, cohortId, worker, opts.leaseMs ?? DEFAULT_LEASE_MS);
     if (!leased) return (await deps.runs.exists(projectId, cohortId)) ? { status: 'busy' } : { status: 'skipped', reason: 'cohort not found' };
-    if (leased.state === 'paused' || leased.state === 'archived') {
+    // A paused cohort is frozen; only a recovery (its membership was lost) recomputes it.
+    if (leased.state === 'archived' || (leased.state === 'paused' && !opts.recover)) {
       await deps.leases.release(projectId, cohortId, worker);
       return { status: 'skipped', reason: `cohort is ${leased.state}` };
     }
@@ -100,9 +101,14 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
       stats.redis_bytes = await deps.membership.bytes(projectId, cohortId, version).catch(() => 0);
       const durationMs = performance.now() - started;
       await deps.runs.succeed(projectId, cohortId, worker, { version, memberCount: members.length, asOf: now });
+      if (opts.recover) stats.recovered = 1;
       await deps.runs.finishCalculation(projectId, calculationId, { durationMs, memberCount: members.length, stats });
-      await deps.cohorts.bumpDefinitionsVersion(projectId);
-      await deps.notify(projectId).catch((err) => deps.logger?.warn({ err }, 'cohort change notification failed'));
+      // Only a state change (building -> active) changes what decisions read from the snapshot;
+      // a new version and as-of time reach API processes through their poll, without a reload.
+      if (leased.state === 'building') {
+        await deps.cohorts.bumpDefinitionsVersion(projectId);
+        await deps.notify(projectId).catch((err) => deps.logger?.warn({ err }, 'cohort change notification failed'));
+      }
       return { status: 'ok', version, memberCount: members.length, durationMs: Math.round(durationMs), asOf: now };
     } catch (err) {
       const error = toCohortError(err);

@@ -35,6 +35,9 @@ export interface TickReport {
   outcomes: Array<{ cohortId: number; projectId: number; result: RefreshOutcome }>;
 }
 
+/** Where a static cohort's next run sits after a success: never, until an edit or a recovery makes it due. */
+export const STATIC_NEXT_RUN_MS = Date.UTC(9999, 0, 1);
+
 export const defaultWorkerId = () => `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
 /**
@@ -100,7 +103,10 @@ export function createRefresher(opts: RefresherOptions) {
       // ok, skipped, or busy (someone else, e.g. an admin's refresh-now, is computing it right
       // now): back to the phase slot. A busy lease that then dies is retried at that slot.
       if (result.status === 'busy') log.debug({ cohort: c.id }, 'cohort busy elsewhere');
-      await runs.reschedule(c.projectId, c.id, nextSlot(at, { id: c.id, tier: c.tier, refreshIntervalS: c.refreshIntervalS }));
+      // A static cohort changes only when its list does (the edit rematerializes it) or when an
+      // alias moves a listed id (static-follow updates it): it has no schedule of its own.
+      const next = c.kind === 'static' ? STATIC_NEXT_RUN_MS : nextSlot(at, { id: c.id, tier: c.tier, refreshIntervalS: c.refreshIntervalS });
+      await runs.reschedule(c.projectId, c.id, next);
     }
   }
 

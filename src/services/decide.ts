@@ -38,6 +38,8 @@ export interface DecideOutcome {
   bucketingKey: string;
   /** true when Redis could not be read and the result is STALE or defaults */
   degraded: boolean;
+  /** keys of cohorts whose membership was missing in Redis (their rules were skipped) */
+  unavailableCohorts: readonly string[];
   /** ms spent gathering inputs (Redis) and evaluating (core), for Server-Timing */
   timing: { gatherMs: number; evaluateMs: number };
 }
@@ -64,6 +66,31 @@ export function createDecideService(deps: DecideDeps) {
   const now = deps.now ?? Date.now;
   // The variants last served per person, compact (see rememberOf), for degraded mode.
   const lastKnown = createLastKnown<Remembered>(deps.lastKnownCapacity ?? 10_000);
+  // When a handshake last found a cohort's membership missing (unix ms), per project: /readyz.
+  const lastUnavailable = new Map<number, { at: number; cohorts: readonly string[] }>();
+  const NO_COHORTS: readonly string[] = Object.freeze([]);
+
+  /** Counts served decisions by kind and reason (switchboard_decisions_total). */
+  function count(result: DecideAllResult): void {
+    const tally = deps.metrics?.decisions.tally();
+    if (!tally) return;
+    for (const k in result.flags) tally.flag[result.flags[k].reason]++;
+    for (const k in result.configs) tally.config[result.configs[k].reason]++;
+    for (const s of result.surveys) tally.survey[s.reason]++;
+  }
+
+  /**
+   * Cohorts the snapshot says are materialized (active or paused) but whose live version is
+   * missing in Redis: lost, never "not a member". Returns null when there are none.
+   */
+  function unavailableOf(snap: ProjectSnapshot, missing: readonly number[]): string[] | null {
+    let out: string[] | null = null;
+    for (const i of missing) {
+      const c = snap.readCohorts[i];
+      if (c && (c.state === 'active' || c.state === 'paused')) (out ??= []).push(c.key);
+    }
+    return out;
+  }
 
   async function snapshotOf(projectId: number): Promise<ProjectSnapshot> {
     const snap = deps.snapshots.peek(projectId) ?? (await deps.snapshots.get(projectId).catch(() => null));
@@ -87,7 +114,8 @@ export function createDecideService(deps: DecideDeps) {
         deps.logger.debug({ err: (err as Error).message }, 'handshake read failed; degraded');
         const known = lastKnown.get(cacheKey);
         const result = known ? staleFrom(snap.core, known, only) : defaultsFor(snap.core, only);
-        return { result, snapshot: snap, personId: null, bucketingKey: req.distinctId, degraded: true, timing: { gatherMs: performance.now() - t0, evaluateMs: 0 } };
+        count(result);
+        return { result, snapshot: snap, personId: null, bucketingKey: req.distinctId, degraded: true, unavailableCohorts: NO_COHORTS, timing: { gatherMs: performance.now() - t0, evaluateMs: 0 } };
       }
 
       let person = personOf(read, req.distinctId);
@@ -98,15 +126,35 @@ export function createDecideService(deps: DecideDeps) {
       }
 
       const t1 = performance.now();
-      const input = decisionInput(snap, req, person, read, now(), only);
+      const unavailable = read.missing.length ? unavailableOf(snap, read.missing) : null;
+      if (unavailable) {
+        deps.metrics?.membershipUnavailable.inc();
+        lastUnavailable.set(req.projectId, { at: Date.now(), cohorts: unavailable });
+      }
+      const input = decisionInput(snap, req, person, read, now(), only, unavailable);
       const result = decideAll(snap.core, input);
       const t2 = performance.now();
+      count(result);
       if (!req.explain) {
         lastKnown.set(cacheKey, rememberOf(snap.core, result));
         // the bucketing key is stable when the person is created (it is that first id)
         deps.exposures?.record(req.projectId, req.distinctId, person.bucketingKey, result.flags);
       }
-      return { result, snapshot: snap, personId: person.personId, bucketingKey: person.bucketingKey, degraded: false, timing: { gatherMs: t1 - t0, evaluateMs: t2 - t1 } };
+      return { result, snapshot: snap, personId: person.personId, bucketingKey: person.bucketingKey, degraded: false, unavailableCohorts: unavailable ?? NO_COHORTS, timing: { gatherMs: t1 - t0, evaluateMs: t2 - t1 } };
+    },
+
+    /**
+     * Projects where a handshake found lost cohort membership in the last `withinMs` ms
+     * (default 10 s), with those cohorts: what /readyz reports while the refresher recovers.
+     */
+    unavailableMembership(withinMs = 10_000): Array<{ projectId: number; cohorts: readonly string[] }> {
+      const since = Date.now() - withinMs;
+      const out: Array<{ projectId: number; cohorts: readonly string[] }> = [];
+      for (const [projectId, u] of lastUnavailable) {
+        if (u.at >= since) out.push({ projectId, cohorts: u.cohorts });
+        else lastUnavailable.delete(projectId);
+      }
+      return out;
     },
   };
 }

@@ -17,6 +17,13 @@ export interface DecisionPerson {
   surveyHistory: SurveyHistory;
 }
 
+/** The snapshot's cohort states with `keys` marked unavailable (a copy; the snapshot is shared). */
+function withUnavailable(statuses: ReadonlyMap<string, CohortStatus>, keys: readonly string[]): ReadonlyMap<string, CohortStatus> {
+  const out = new Map(statuses);
+  for (const k of keys) out.set(k, { state: 'unavailable', asOf: null });
+  return out;
+}
+
 /** The person a Redis read found, or "no person" (buckets by the distinct_id, PRODUCT.md 5). */
 export function personOf(read: Pick<HandshakeRead, 'personId' | 'person'>, distinctId: string): DecisionPerson {
   const p = read.person;
@@ -40,6 +47,8 @@ export function decisionInput(
   read: Pick<HandshakeRead, 'members' | 'responses'>,
   now: number,
   only?: ReadonlySet<string>,
+  /** keys of cohorts whose membership is missing: read as `unavailable`, never "not a member" */
+  unavailable?: readonly string[] | null,
 ): DecisionInput {
   const cohorts = new Set<string>();
   for (let i = 0; i < snap.readCohortIds.length; i++) if (read.members[i]) cohorts.add(snap.readCohorts[i].key);
@@ -52,7 +61,7 @@ export function decisionInput(
     bucketingKey: person.bucketingKey,
     properties,
     cohorts,
-    cohortStatus: snap.cohortStatus as ReadonlyMap<string, CohortStatus>,
+    cohortStatus: unavailable?.length ? withUnavailable(snap.cohortStatus, unavailable) : snap.cohortStatus,
     now,
     explain: req.explain,
     surveyHistory: { answered: new Set(person.surveyHistory.answered), lastShownAt: person.surveyHistory.lastShownAt, responses },

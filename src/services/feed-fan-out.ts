@@ -17,5 +17,6 @@ export function fanOut(listeners: FeedListener[], onError: (err: unknown) => voi
     identitiesChanged: (p, c) => call('identitiesChanged', p, c),
     personsChanged: (p, ids) => call('personsChanged', p, ids),
     personsRemoved: (p, ids) => call('personsRemoved', p, ids),
+    personsErased: (p, erased) => call('personsErased', p, erased),
   };
 }

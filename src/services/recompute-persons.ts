@@ -40,8 +40,12 @@ export function createRecomputePersons(deps: RecomputePersonsDeps): RecomputePer
         const members = new Set(await deps.runQuery(q, limits));
         const inside = ids.filter((id) => members.has(id)).map(String);
         const outside = ids.filter((id) => !members.has(id)).map(String);
-        if (inside.length) await deps.membership.addMembers(projectId, c.id, inside);
-        if (outside.length) await deps.membership.removeMembers(projectId, c.id, outside);
+        const added = inside.length ? await deps.membership.addMembers(projectId, c.id, inside) : null;
+        const removed = outside.length ? await deps.membership.removeMembers(projectId, c.id, outside) : null;
+        // member_count follows event-driven joins and leaves of the live version exactly.
+        for (const change of [added, removed]) {
+          if (change?.changed) await deps.cohorts.adjustMemberCount(projectId, c.id, change.version, change === added ? change.changed : -change.changed);
+        }
       } catch (err) {
         // One broken cohort must not stop the others; its scheduled refresh reports the error.
         deps.logger?.warn({ err, cohort: c.id, project: projectId }, 'event-driven cohort recompute failed');

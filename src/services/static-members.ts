@@ -120,7 +120,6 @@ export function createStaticMembersService(deps: StaticMembersDeps) {
         { projectId, actor: who.actor, action: `members.${action}`, entityKind: 'cohort', entityKey: key, before: { total: before }, after: { ...report, ids: ids.length } },
         db,
       );
-      await cohorts.bumpDefinitionsVersion(projectId, db);
       return { cohort, report };
     });
     return { ...report, materialization: await materialize(cohort) };

@@ -78,7 +78,7 @@ export function createWhoFlips(deps: WhoFlipsDeps) {
     const before = saved ? (compileOrBroken(kind, { ...saved.definition, key, version: saved.version }) as FlagLike) : null;
 
     const cohorts = await deps.cohorts(projectId);
-    const status = new Map<string, CohortStatus>(cohorts.map((c) => [c.key, { state: c.state, asOf: c.lastCalculatedAt ? Date.parse(c.lastCalculatedAt) : null }]));
+    const status = new Map<string, CohortStatus>(cohorts.map((c) => [c.key, { state: c.state, asOf: c.lastCalculatedAt }]));
     const wanted = new Set([...referencedCohorts(after as CompiledDefinition), ...(before ? referencedCohorts(before as CompiledDefinition) : [])]);
     const read = cohorts.filter((c) => wanted.has(c.key) && (c.state === 'active' || c.state === 'paused'));
 

@@ -1,4 +1,4 @@
-import type { Calculation, CohortErrorCode } from '../../domain/cohort.js';
+import type { Calculation, CohortErrorCode, CohortKind, CohortState } from '../../domain/cohort.js';
 import type { CohortRunStore } from '../../ports/cohort-run-store.js';
 import type { Pool } from './pool.js';
 
@@ -133,6 +133,17 @@ export function createCohortRunStore(pool: Pool): CohortRunStore {
       return rows[0]?.errors_calculating ?? 0;
     },
 
+
+    async materialized() {
+      const { rows } = await pool.query<{ project_id: number; id: number; kind: CohortKind; state: CohortState; version: number; duration_ms: number | null }>(
+        `SELECT c.project_id, c.id, c.kind, c.state, c.version,
+                (SELECT h.duration_ms FROM cohort_calculations h
+                  WHERE h.project_id = c.project_id AND h.cohort_id = c.id AND h.error_code IS NULL AND h.finished_at IS NOT NULL
+                  ORDER BY h.id DESC LIMIT 1) AS duration_ms
+           FROM cohorts c WHERE c.state IN ('active', 'paused') AND c.version > 0`,
+      );
+      return rows.map((r) => ({ projectId: r.project_id, id: r.id, kind: r.kind, state: r.state, version: r.version, lastDurationMs: r.duration_ms }));
+    },
   };
 }
 

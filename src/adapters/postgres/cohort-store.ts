@@ -182,6 +182,11 @@ export function createCohortStore(pool: Pool): CohortStore {
       return rows[0] ? toCohort(rows[0]) : null;
     },
 
+    async adjustMemberCount(projectId: number, id: number, version: number, delta: number): Promise<void> {
+      if (delta === 0) return;
+      await pool.query('UPDATE cohorts SET member_count = GREATEST(0, member_count + $4) WHERE project_id = $1 AND id = $2 AND version = $3', [projectId, id, version, delta]);
+    },
+
     /** Makes a cohort due now (the refresher picks it up on its next tick). */
     async markDue(projectId: number, id: number): Promise<void> {
       await pool.query('UPDATE cohorts SET next_run_at = now() WHERE project_id = $1 AND id = $2', [projectId, id]);

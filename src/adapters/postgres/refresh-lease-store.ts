@@ -16,6 +16,7 @@ interface ClaimRow {
   id: number;
   project_id: number;
   key: string;
+  kind: CohortKind;
   tier: Tier;
   refresh_interval_s: number | null;
   scheduled: Date | null;
@@ -75,7 +76,7 @@ export function createRefreshLeaseStore(pool: Pool): RefreshLeaseStore {
          UPDATE cohorts c SET next_run_at = $3
            FROM due, projects p
           WHERE c.id = due.id AND p.id = c.project_id
-         RETURNING c.id, c.project_id, c.key, p.tier, c.refresh_interval_s, due.scheduled, due.expired_owner,
+         RETURNING c.id, c.project_id, c.key, c.kind, p.tier, c.refresh_interval_s, due.scheduled, due.expired_owner,
                    ${REFS} AS refs`,
         [ts(nowMs), limit, ts(holdUntilMs), MAX_DEPENDENCY_WAIT_MS],
       );
@@ -83,6 +84,7 @@ export function createRefreshLeaseStore(pool: Pool): RefreshLeaseStore {
         id: r.id,
         projectId: r.project_id,
         key: r.key,
+        kind: r.kind,
         tier: r.tier,
         refreshIntervalS: r.refresh_interval_s,
         scheduledAt: r.scheduled ? r.scheduled.getTime() : null,

@@ -48,6 +48,15 @@ export function createSnapshotSource(pool: Pool): SnapshotSource {
       }
     },
 
+    async cohortRefreshes(projectIds: number[], sinceMs: number) {
+      const { rows } = await pool.query<{ project_id: number; id: number; version: number; last_calculated_at: Date }>(
+        `SELECT project_id, id, version, last_calculated_at FROM cohorts
+          WHERE project_id = ANY($1::bigint[]) AND last_calculated_at > $2`,
+        [projectIds, new Date(sinceMs)],
+      );
+      return rows.map((r) => ({ projectId: r.project_id, cohortId: r.id, version: r.version, asOf: r.last_calculated_at.getTime() }));
+    },
+
     /** Current definitions_version of each project (one cheap query per poll). */
     async versions(projectIds: number[]): Promise<Map<number, number>> {
       const { rows } = await pool.query<{ id: number; definitions_version: number }>(

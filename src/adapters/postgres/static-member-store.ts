@@ -61,6 +61,12 @@ export function createStaticMemberStore(pool: Pool): StaticMemberStore {
       return rows[0].n;
     },
 
+    async removeEverywhere(db: Db, projectId: number, ids: readonly string[]): Promise<number> {
+      if (ids.length === 0) return 0;
+      const { rowCount } = await sql(db).query('DELETE FROM static_cohort_members WHERE project_id = $1 AND distinct_id = ANY($2::text[])', [projectId, ids]);
+      return rowCount ?? 0;
+    },
+
     /** Keyset page ordered by distinct_id, each with its person if seen. */
     async list(projectId: number, cohortId: number, afterDistinctId: string | null, limit: number): Promise<StaticMember[]> {
       const { rows } = await pool.query<{ distinct_id: string; person_id: number | null; added_at: Date }>(
@@ -98,7 +104,7 @@ export function createStaticMemberStore(pool: Pool): StaticMemberStore {
       const { rows } = await pool.query<{ cohort_id: number; distinct_id: string }>(
         `SELECT m.cohort_id, m.distinct_id FROM static_cohort_members m
            JOIN cohorts c ON c.id = m.cohort_id AND c.project_id = m.project_id
-          WHERE m.project_id = $1 AND m.distinct_id = ANY($2::text[]) AND c.state <> 'archived'`,
+          WHERE m.project_id = $1 AND m.distinct_id = ANY($2::text[]) AND c.state IN ('building', 'active')`,
         [projectId, ids],
       );
       const out = new Map<number, string[]>();

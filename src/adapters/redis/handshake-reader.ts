@@ -9,7 +9,13 @@
  * ARGV: [1] person key prefix  [2] n  [3] distinct_id  [4] anon_id or ''
  *       [5 .. 4+n] member-set key prefixes (the version number is appended)
  * Returns: { person id | false, person document | false, ready 0/1, used anon 0/1,
- *            membership bits "0110…", { response counts } }
+ *            membership "0120…" (0 not a member, 1 member, 2 no live version), { response counts } }
+ *
+ * The timeout (`timeoutMs`) is measured against the reply's arrival, not against our own
+ * event loop: when the timer fires, the verdict waits for one setImmediate, which runs after
+ * the poll phase has read every reply already on the socket. So a busy process never answers
+ * in degraded mode because of itself; only a slow or unreachable Redis does. A connection
+ * that is not ready fails at once.
  */
 import type { HandshakeRead, HandshakeReader } from '../../ports/handshake-reader.js';
 import type { RedisClient } from './client.js';
@@ -26,9 +32,11 @@ for i = 1, n do
   bases[i] = ARGV[4 + i]
 end
 if ARGV[4] ~= '' then dids[2] = ARGV[4] end
-local hits = sb_cohort_membership(current, bases, pid or '', dids)
+local hits, versions = sb_cohort_membership(current, bases, pid or '', dids)
 local bits = {}
-for i = 1, n do bits[i] = tostring(hits[i]) end
+for i = 1, n do
+  if versions[i] then bits[i] = tostring(hits[i]) else bits[i] = '2' end
+end
 local responses = {}
 for j = 4 + n, #KEYS do
   responses[#responses + 1] = redis.call('GET', KEYS[j]) or '0'
@@ -38,8 +46,46 @@ return { pid or false, doc, ready, used_anon, table.concat(bits), responses }
 
 type Raw = [string | null, string | null, number, number, string, string[]];
 
-export function createHandshakeReader(deps: { redis: RedisClient; keys: Keys }): HandshakeReader {
+const NONE: readonly number[] = Object.freeze([]);
+
+/** The handshake read did not answer in time. */
+export class RedisTimeout extends Error {
+  constructor(ms: number) {
+    super(`Redis did not answer within ${ms} ms`);
+  }
+}
+
+/** Rejects with RedisTimeout when `p` has not settled `ms` after the call, checked after pending I/O. */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      setImmediate(() => {
+        if (settled) return;
+        settled = true;
+        reject(new RedisTimeout(ms));
+      });
+    }, ms);
+    p.then(
+      (v) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
+export function createHandshakeReader(deps: { redis: RedisClient; keys: Keys; timeoutMs?: number }): HandshakeReader {
   const { redis, keys } = deps;
+  const timeoutMs = deps.timeoutMs ?? 50;
   redis.defineCommand('sbHandshake', { lua: HANDSHAKE_LUA });
   const call = (redis as unknown as { sbHandshake(n: number, ...args: string[]): Promise<Raw> }).sbHandshake.bind(redis);
 
@@ -66,16 +112,23 @@ export function createHandshakeReader(deps: { redis: RedisClient; keys: Keys }):
       const didKey = keys.distinctId(projectId, distinctId);
       const f = fixedArgs(projectId, cohortIds, surveyKeys);
       const anonKey = anonId && anonId !== distinctId ? keys.distinctId(projectId, anonId) : didKey;
-      const raw = await call(f.pointers.length + 3, f.ready, didKey, anonKey, ...f.pointers, f.personPrefix, String(cohortIds.length), distinctId, anonId ?? '', ...f.prefixes);
+      if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);
+      const raw = await withDeadline(call(f.pointers.length + 3, f.ready, didKey, anonKey, ...f.pointers, f.personPrefix, String(cohortIds.length), distinctId, anonId ?? '', ...f.prefixes), timeoutMs);
       const [pid, doc, ready, usedAnon, bits, responses] = raw;
       const members = new Array<boolean>(cohortIds.length);
-      for (let i = 0; i < cohortIds.length; i++) members[i] = bits.charCodeAt(i) === 49;
+      let missing: number[] | null = null;
+      for (let i = 0; i < cohortIds.length; i++) {
+        const c = bits.charCodeAt(i);
+        members[i] = c === 49;
+        if (c === 50) (missing ??= []).push(i);
+      }
       return {
         personId: pid === null ? null : Number(pid),
         person: doc === null ? null : decodePersonDoc(doc),
         identityReady: ready === 1,
         usedAnon: usedAnon === 1,
         members,
+        missing: missing ?? NONE,
         responses: responses.map(Number),
       };
     },

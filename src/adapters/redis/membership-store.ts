@@ -40,17 +40,19 @@ const ready = async (client: Redis) => {
 export function createMembershipStore(deps: MembershipStoreDeps): MembershipStore {
   const { redis, bulk, keys } = deps;
 
-  async function apply(projectId: number, cohortId: number, op: 'add' | 'rem', members: string[]): Promise<number | null> {
+  async function apply(projectId: number, cohortId: number, op: 'add' | 'rem', members: string[]): Promise<{ version: number; changed: number } | null> {
     await ready(bulk);
-    let version: number | null = null;
+    let out: { version: number; changed: number } | null = null;
     const cur = keys.cohortCurrent(projectId, cohortId);
     const base = keys.cohortMembersBase(projectId, cohortId);
     for (let i = 0; i < Math.max(members.length, 1); i += CHUNK) {
-      const v = await run(bulk, APPLY, [cur], [base, op, ...members.slice(i, i + CHUNK)]);
-      version = v === null ? null : Number(v);
-      if (version === null) break;
+      const reply = (await run(bulk, APPLY, [cur], [base, op, ...members.slice(i, i + CHUNK)])) as [number, number] | null;
+      if (reply === null) return null;
+      // A refresh may switch versions between two chunks: report the last one, count only its changes.
+      const version = Number(reply[0]);
+      out = { version, changed: (out && out.version === version ? out.changed : 0) + Number(reply[1]) };
     }
-    return version;
+    return out;
   }
 
   /**
@@ -129,6 +131,13 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
       await ready(bulk);
       const v = await bulk.get(keys.cohortCurrent(projectId, cohortId));
       return v === null ? null : Number(v);
+    },
+
+    async liveVersions(projectId: number, cohortIds: readonly number[]): Promise<Array<number | null>> {
+      if (cohortIds.length === 0) return [];
+      await ready(bulk);
+      const values = await bulk.mget(...cohortIds.map((c) => keys.cohortCurrent(projectId, c)));
+      return values.map((v) => (v === null ? null : Number(v)));
     },
 
     /** Adds members to the live version; returns it, or null when there is none (nothing done). */

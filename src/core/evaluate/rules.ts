@@ -23,11 +23,11 @@ export interface RulesOutcome {
 
 const NO_MATCH: RulesOutcome = Object.freeze({ rule: null, arm: -1, errorCode: null, errorMessage: null });
 
-/** A cohort a rule may not read: absent from the project, building or archived. */
+/** A cohort a rule may not read: absent from the project, building, archived, or its membership unavailable. */
 function unavailableCohort(rule: CompiledRule, statuses: ReadonlyMap<string, CohortStatus>): string | null {
   for (const key of rule.cohortKeys) {
     const status = statuses.get(key);
-    if (status === undefined || status.state === 'building' || status.state === 'archived') return key;
+    if (status === undefined || status.state === 'building' || status.state === 'archived' || status.state === 'unavailable') return key;
   }
   return null;
 }
@@ -94,8 +94,14 @@ export function runRules(
   for (const rule of rules) {
     const unavailable = unavailableCohort(rule, input.cohortStatus);
     if (unavailable !== null) {
-      const cohortState = input.cohortStatus.get(unavailable)?.state ?? 'missing';
-      trace?.push(traceEntry(rule, input, 'skipped', `cohort ${JSON.stringify(unavailable)} is ${cohortState}: rule skipped`));
+      const status = input.cohortStatus.get(unavailable);
+      if (status?.state === 'unavailable') {
+        // The decision says which cohort it could not read (PRODUCT.md 12).
+        addFreshness(freshness, unavailable, status);
+        trace?.push(traceEntry(rule, input, 'skipped', `cohort ${JSON.stringify(unavailable)} is unavailable (its membership is not loaded): rule skipped`));
+      } else {
+        trace?.push(traceEntry(rule, input, 'skipped', `cohort ${JSON.stringify(unavailable)} is ${status?.state ?? 'missing'}: rule skipped`));
+      }
       continue;
     }
     for (const key of rule.cohortKeys) addFreshness(freshness, key, input.cohortStatus.get(key) as CohortStatus);

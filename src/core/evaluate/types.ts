@@ -14,10 +14,16 @@ export type JsonObject = { [key: string]: JsonValue };
 /** Lifecycle state of a cohort (PRODUCT.md 6.2); decides whether rules may read it. */
 export type CohortState = 'building' | 'active' | 'paused' | 'archived';
 
-/** A cohort's state and when its membership was computed (unix ms, null if never). */
+/**
+ * How a decision may read a cohort: its lifecycle state, or `unavailable` when its
+ * materialized membership is missing (Redis lost it): never read as "not a member".
+ */
+export type CohortReadState = CohortState | 'unavailable';
+
+/** A cohort's state and when its membership was computed (ISO 8601, null if never). */
 export interface CohortStatus {
-  readonly state: CohortState;
-  readonly asOf: number | null;
+  readonly state: CohortReadState;
+  readonly asOf: string | null;
 }
 
 /** What the SDK knows about a person's survey history; gathered by services before deciding. */
@@ -56,14 +62,15 @@ export interface DecisionInput {
 }
 
 /** State of a cohort as reported in a trace; `missing` when the project has no such cohort. */
-export type TraceCohortState = CohortState | 'missing';
+export type TraceCohortState = CohortReadState | 'missing';
 
 /** One cohort a decision read: its state and when its membership was computed. */
 export interface FreshnessEntry {
   cohort: string;
-  state: CohortState;
-  /** Unix ms of the materialization that was read, null if unknown. */
-  as_of: number | null;
+  /** `unavailable`: the membership was missing, and rules reading it were skipped */
+  state: CohortReadState;
+  /** When the membership that was read was computed (ISO 8601), null if unknown. */
+  as_of: string | null;
 }
 
 /** One cohort condition of a rule, as checked. `actual` is the person's membership. */

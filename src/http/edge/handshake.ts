@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
+import type { Decision, SurveyOffer } from '../../core/index.js';
 import type { DecideOutcome, DecideRequest } from '../../services/decide.js';
 import type { ProjectSnapshot } from '../../services/snapshots.js';
 import { distinctIdSchema, isPlaceholderId } from '../distinct-id.js';
@@ -71,14 +72,35 @@ function snapshotBlock(snap: ProjectSnapshot, degraded: boolean): string {
   return pair[degraded ? 1 : 0];
 }
 
+/** One decision in the compact form the ETag covers (see decisionsEtag). */
+function compact(d: Decision | SurveyOffer): string {
+  let states = '';
+  for (const f of d.freshness) states += `${f.cohort}=${f.state};`;
+  const rest = 'variant' in d ? `${d.variant}|${d.rule_id ?? ''}|${d.error_code ?? ''}` : '';
+  return `${d.key}|${d.version}|${d.reason}|${rest}|${states}`;
+}
+
 /**
- * The handshake answer: JSON without `generated_at` (what the ETag covers) and the ETag.
- * Callers splice `generated_at` in with `withGeneratedAt`.
+ * The handshake's ETag, from what a client sees change: every decision's key, definition
+ * version, variant, reason, rule and error code, the state of each cohort it read, the
+ * surveys offered, and whether the answer is degraded. A definition version and a variant
+ * fix the value, payload and metadata, so they need no hashing. Not covered: as-of times,
+ * snapshot and cohort versions, generated_at, which move on every refresh without changing a
+ * decision: a 304 means no decision changed (docs/handshake.md). sha1, base64url.
  */
-export function renderHandshake(o: DecideOutcome): { json: string; etag: string } {
+export function decisionsEtag(o: DecideOutcome): string {
   const r = o.result;
-  const json = `{"flags":${JSON.stringify(r.flags)},"configs":${JSON.stringify(r.configs)},"surveys":${JSON.stringify(r.surveys)},"snapshot":${snapshotBlock(o.snapshot, o.degraded)}}`;
-  return { json, etag: etagOf(json) };
+  let s = o.degraded ? 'D\n' : 'L\n';
+  for (const k in r.flags) s += `f${compact(r.flags[k])}\n`;
+  for (const k in r.configs) s += `c${compact(r.configs[k])}\n`;
+  for (const offer of r.surveys) s += `s${compact(offer)}\n`;
+  return etagOf(s);
+}
+
+/** The handshake body without `generated_at` (spliced in by withGeneratedAt). */
+function renderedBody(o: DecideOutcome): string {
+  const r = o.result;
+  return `{"flags":${JSON.stringify(r.flags)},"configs":${JSON.stringify(r.configs)},"surveys":${JSON.stringify(r.surveys)},"snapshot":${snapshotBlock(o.snapshot, o.degraded)}}`;
 }
 
 export const withGeneratedAt = (json: string, at: Date) => `${json.slice(0, -1)},"generated_at":"${at.toISOString()}"}`;
@@ -99,9 +121,11 @@ export interface EdgeResponse {
  * `Cache-Control: private, no-cache` and `Server-Timing` (gather and evaluate, ms).
  */
 export function handshakeResponse(o: DecideOutcome, ifNoneMatch: string | undefined, now: Date): EdgeResponse {
-  const { json, etag } = renderHandshake(o);
+  // The ETag comes from the decisions, so a 304 is answered without rendering the body.
+  const etag = decisionsEtag(o);
   const headers: Record<string, string> = { 'Server-Timing': serverTiming(o), ...cacheHeaders(etag) };
   if (matchesEtag(ifNoneMatch, etag)) return { status: 304, headers };
+  const json = renderedBody(o);
   headers['Content-Type'] = 'application/json; charset=utf-8';
   return { status: 200, headers, body: withGeneratedAt(json, now) };
 }
