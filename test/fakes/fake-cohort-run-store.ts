@@ -90,6 +90,13 @@ export function createFakeCohortRunStore(cohorts: FakeCohortStore) {
     },
 
     errorsCalculating: async (projectId, cohortId) => cohorts.row(projectId, cohortId)?.errorsCalculating ?? 0,
+
+    async materialized() {
+      return cohorts
+        .rows()
+        .filter((r) => (r.state === 'active' || r.state === 'paused') && r.version > 0)
+        .map((r) => ({ projectId: r.projectId, id: r.id, kind: r.kind, state: r.state, version: r.version, lastDurationMs: null }));
+    },
   };
   return store;
 }

@@ -1,4 +1,4 @@
-import type { Definition, DefinitionNode } from '../../src/domain/cohort-definition.js';
+import type { CohortDefinition, CohortNode } from '../../src/domain/cohort-definition.js';
 import type { Cohort, CohortErrorCode, CohortKind, CohortRef, CohortState } from '../../src/domain/cohort.js';
 import type { CohortStore } from '../../src/ports/cohort-store.js';
 
@@ -30,7 +30,7 @@ export type FakeCohortSeed = Pick<Cohort, 'key' | 'kind'> & Partial<Omit<FakeCoh
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Keys of the `{ type: 'cohort' }` leaves of a definition tree. */
-export function referencedKeys(node: Definition | DefinitionNode | null): string[] {
+export function referencedKeys(node: CohortDefinition | CohortNode | null): string[] {
   if (!node) return [];
   if (node.type === 'cohort') return [node.key];
   if (node.type === 'AND' || node.type === 'OR') return node.values.flatMap(referencedKeys);
@@ -144,6 +144,11 @@ export function createFakeCohortStore(opts: { now?: () => number } = {}) {
       r.definitionVersion++;
       r.updatedAt = iso(now());
       return out(r);
+    },
+
+    async adjustMemberCount(projectId, id, version, delta) {
+      const r = get(projectId, id);
+      if (r && r.version === version) r.memberCount = Math.max(0, r.memberCount + delta);
     },
 
     async markDue(projectId, id) {

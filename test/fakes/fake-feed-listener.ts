@@ -5,7 +5,8 @@ import type { FeedListener } from '../../src/ports/feed-listener.js';
 export type FeedCall =
   | { method: 'identitiesChanged'; projectId: number; changes: IdentityChange[] }
   | { method: 'personsChanged'; projectId: number; personIds: number[] }
-  | { method: 'personsRemoved'; projectId: number; personIds: number[] };
+  | { method: 'personsRemoved'; projectId: number; personIds: number[] }
+  | { method: 'personsErased'; projectId: number; erased: IdentityChange[] };
 
 /**
  * A feed listener that records every call in order (`calls`; `take()` returns and clears
@@ -26,6 +27,7 @@ export function createFakeFeedListener() {
     identitiesChanged: (projectId, changes) => record({ method: 'identitiesChanged', projectId, changes }),
     personsChanged: (projectId, personIds) => record({ method: 'personsChanged', projectId, personIds }),
     personsRemoved: (projectId, personIds) => record({ method: 'personsRemoved', projectId, personIds }),
+    personsErased: (projectId, erased) => record({ method: 'personsErased', projectId, erased }),
   };
   return listener;
 }

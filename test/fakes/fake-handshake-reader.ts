@@ -41,6 +41,7 @@ export function createFakeHandshakeReader(deps: { identity: FakeIdentityCache; m
         identityReady: id.ready,
         usedAnon: id.usedAnon,
         members,
+        missing: (await deps.membership.liveVersions(projectId, cohortIds)).flatMap((v, i) => (v === null ? [i] : [])),
         responses: surveyKeys.map((k) => deps.identity.responses(projectId, k)),
       };
     },

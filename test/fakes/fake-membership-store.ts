@@ -39,18 +39,22 @@ export function createFakeMembershipStore() {
     const f = fault(m);
     if (f) throw f.err;
   };
-  const apply = (projectId: number, cohortId: number, members: string[], op: 'add' | 'rem'): number | null => {
+  const apply = (projectId: number, cohortId: number, members: string[], op: 'add' | 'rem'): { version: number; changed: number } | null => {
     const c = of(projectId, cohortId);
     if (c.live === null) return null;
     let set = c.sets.get(c.live);
+    let changed = 0;
     if (op === 'add' && members.length) {
       if (!set) c.sets.set(c.live, (set = new Set()));
-      for (const m of members) set.add(m);
+      for (const m of new Set(members)) if (!set.has(m)) {
+        set.add(m);
+        changed++;
+      }
     } else if (set) {
-      for (const m of members) set.delete(m);
+      for (const m of new Set(members)) if (set.delete(m)) changed++;
       if (set.size === 0) c.sets.delete(c.live);
     }
-    return c.live;
+    return { version: c.live, changed };
   };
 
   async function membership(projectId: number, cohortIds: number[], member: MemberRef): Promise<MembershipAnswer[]> {
@@ -110,6 +114,10 @@ export function createFakeMembershipStore() {
     async currentVersion(projectId, cohortId) {
       check('currentVersion');
       return of(projectId, cohortId).live;
+    },
+
+    async liveVersions(projectId, cohortIds) {
+      return cohortIds.map((id) => of(projectId, id).live);
     },
 
     async addMembers(projectId, cohortId, members) {

@@ -31,7 +31,7 @@ export function createFakeRefreshLeaseStore(cohorts: FakeCohortStore, opts: { ti
         const scheduledAt = ms(r.nextRunAt);
         r.nextRunAt = new Date(holdUntilMs).toISOString();
         return {
-          id: r.id, projectId: r.projectId, key: r.key, tier: tierOf(r.projectId), refreshIntervalS: r.refreshIntervalS,
+          id: r.id, projectId: r.projectId, key: r.key, kind: r.kind, tier: tierOf(r.projectId), refreshIntervalS: r.refreshIntervalS,
           scheduledAt, refs: referencedKeys(r.definition), expiredLeaseOwner: r.leaseOwner,
         };
       });

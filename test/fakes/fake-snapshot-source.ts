@@ -39,6 +39,10 @@ export function createFakeSnapshotSource() {
       if (failure) throw failure;
       return new Map(projectIds.filter((id) => projects.has(id)).map((id) => [id, projects.get(id)!.definitionsVersion]));
     },
+    async cohortRefreshes(projectIds, sinceMs) {
+      if (failure) throw failure;
+      return projectIds.flatMap((id) => (projects.get(id)?.cohorts ?? []).filter((c) => c.asOf !== null && c.asOf > sinceMs).map((c) => ({ projectId: id, cohortId: c.id, version: c.version, asOf: c.asOf as number })));
+    },
     project(projectId, tier = 'pro') {
       projects.set(projectId, { projectId, tier, definitionsVersion: 1, definitions: [], cohorts: [] });
     },

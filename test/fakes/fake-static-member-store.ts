@@ -80,11 +80,21 @@ export function createFakeStaticMemberStore(opts: FakeStaticMemberStoreOptions =
       for (const [k, l] of lists) {
         if (!k.startsWith(prefix)) continue;
         const cohortId = Number(k.slice(prefix.length));
-        if (opts.cohorts && opts.cohorts.row(projectId, cohortId)?.state === 'archived') continue;
+        const state = opts.cohorts?.row(projectId, cohortId)?.state;
+        if (state === 'archived' || state === 'paused') continue;
         const hit = ids.filter((d) => l.has(d));
         if (hit.length) out.set(cohortId, hit);
       }
       return out;
+    },
+
+    async removeEverywhere(_db, projectId, ids) {
+      let n = 0;
+      for (const [k, l] of lists) {
+        if (!k.startsWith(`${projectId}:`)) continue;
+        for (const d of ids) if (l.delete(d)) n++;
+      }
+      return n;
     },
 
     listed: (projectId, cohortId) => sorted(listOf(projectId, cohortId).keys()),

@@ -71,7 +71,7 @@ describe('decide service (fakes)', () => {
     const out = await s.decide.decide({ projectId: P, distinctId: 'ann' });
     expect(out).toMatchObject({ personId: 5, bucketingKey: 'ann', degraded: false });
     expect(out.result.flags.beta).toMatchObject({ value: true, variant: 'on', reason: 'TARGETING_MATCH', rule_id: 'pro', version: 1 });
-    expect(out.result.flags['vip-only']).toMatchObject({ value: true, reason: 'TARGETING_MATCH', freshness: [{ cohort: 'vip', state: 'active', as_of: T0 - 60_000 }] });
+    expect(out.result.flags['vip-only']).toMatchObject({ value: true, reason: 'TARGETING_MATCH', freshness: [{ cohort: 'vip', state: 'active', as_of: new Date(T0 - 60_000).toISOString() }] });
     expect(out.result.flags.listed).toMatchObject({ value: false, reason: 'DEFAULT' });
     expect(out.result.configs.limits).toMatchObject({ value: 1000, reason: 'TARGETING_MATCH' });
     expect(out.result.surveys.map((v) => v.key)).toEqual(['nps']);

@@ -5,7 +5,7 @@
  * atomicity stay covered in test/integration/materialization.test.ts and refresher.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { Definition } from '../../../src/domain/cohort-definition.js';
+import type { CohortDefinition } from '../../../src/domain/cohort-definition.js';
 import type { CohortRunStore } from '../../../src/ports/cohort-run-store.js';
 import { createRefreshCohort } from '../../../src/refresher/refresh-cohort.js';
 import { createFakeClock } from '../../fakes/fake-clock.js';
@@ -19,7 +19,7 @@ import { createFakeStaticMemberStore } from '../../fakes/fake-static-member-stor
 
 const T0 = 1_700_000_000_000;
 const P = 1;
-const pro: Definition = { type: 'person', key: 'plan', operator: 'eq', value: 'pro' };
+const pro: CohortDefinition = { type: 'person', key: 'plan', operator: 'eq', value: 'pro' };
 
 function setup(opts: { maxMembers?: number; runs?: (real: CohortRunStore) => CohortRunStore } = {}) {
   const clock = createFakeClock(T0);
@@ -37,7 +37,7 @@ function setup(opts: { maxMembers?: number; runs?: (real: CohortRunStore) => Coh
     notify: async (projectId) => void notified.push(projectId),
   });
   const refresh = (cohortId: number, worker = 'w1', now?: number) => refreshCohort(P, cohortId, { worker, now });
-  const dynamic = (key = 'pros', definition: Definition = pro) => cohorts.add(P, { key, kind: 'dynamic', definition }).id;
+  const dynamic = (key = 'pros', definition: CohortDefinition = pro) => cohorts.add(P, { key, kind: 'dynamic', definition }).id;
   const history = (cohortId: number) => cohorts.calculations.filter((c) => c.cohortId === cohortId);
   return { clock, cohorts, runs, leases, persons, staticMembers, membership, runQuery, notified, refresh, dynamic, history };
 }
