@@ -37,8 +37,10 @@ export function createInfra(config: Config, opts: InfraOptions = {}) {
   };
   let decisionRedis: RedisClient | null = null;
   // The handshake reader enforces REDIS_TIMEOUT_MS itself, against the reply's arrival
-  // (handshake-reader.ts); the connection's own timeout only bounds a stuck command.
-  const redis = once(() => (decisionRedis = redisClient({ commandTimeoutMs: Math.max(1_000, 20 * config.REDIS_TIMEOUT_MS), autoPipelining: true })()));
+  // (handshake-reader.ts); the connection's own timeout only bounds a stuck command. No
+  // auto-pipelining: ioredis holds a new batch until the previous one's replies are read, so a
+  // busy process would delay its own writes and then time them out (issue 12, item 5).
+  const redis = once(() => (decisionRedis = redisClient({ commandTimeoutMs: Math.max(1_000, 20 * config.REDIS_TIMEOUT_MS) })()));
   const redisBulk = once(() => {
     const client = redisClient({ commandTimeoutMs: 5_000 })();
     background.push({ start: () => waitForRedis(client, 3_000).catch(() => {}), stop: () => {} });

@@ -18,6 +18,8 @@ export interface CohortRunStore {
   calculations(projectId: number, cohortId: number, page: { beforeId?: number; limit: number }): Promise<Calculation[]>;
   /** sets the next run (unix ms) of a cohort that still refreshes */
   reschedule(projectId: number, cohortId: number, atMs: number): Promise<void>;
+  /** closes the history rows a dead refresher left open (error code `interrupted`); returns how many */
+  closeInterrupted(projectId: number, cohortId: number, deadWorker: string, nowMs: number): Promise<number>;
   /** consecutive failures of a cohort */
   errorsCalculating(projectId: number, cohortId: number): Promise<number>;
   /**

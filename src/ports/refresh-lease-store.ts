@@ -20,6 +20,8 @@ export interface ClaimedCohort {
 /**
  * Row leases of cohort refreshes, in one place: which refresher may compute which cohort.
  * Lease times use the database clock so every refresher agrees; schedules use the caller's.
+ * A run's end (CohortRunStore `succeed` / `fail`) also releases its lease, in the same write
+ * that records the outcome.
  */
 export interface RefreshLeaseStore {
   /**
@@ -34,6 +36,4 @@ export interface RefreshLeaseStore {
   renew(projectId: number, cohortId: number, worker: string, leaseMs: number): Promise<boolean>;
   /** releases the lease if `worker` still holds it */
   release(projectId: number, cohortId: number, worker: string): Promise<void>;
-  /** closes the history rows a dead worker left open (error code `interrupted`); returns how many */
-  closeInterrupted(projectId: number, cohortId: number, deadWorker: string, nowMs: number): Promise<number>;
 }

@@ -22,10 +22,10 @@ import type { RefreshCohort } from '../ports/refresh-cohort.js';
 export interface RefreshCohortDeps {
   runQuery: CohortQueryRunner;
   leases: Pick<RefreshLeaseStore, 'acquire' | 'release'>;
-  cohorts: CohortStore;
-  runs: CohortRunStore;
-  staticMembers: StaticMemberStore;
-  membership: MembershipStore;
+  cohorts: Pick<CohortStore, 'refs' | 'bumpDefinitionsVersion'>;
+  runs: Pick<CohortRunStore, 'exists' | 'startRun' | 'succeed' | 'fail' | 'finishCalculation'>;
+  staticMembers: Pick<StaticMemberStore, 'resolve'>;
+  membership: Pick<MembershipStore, 'currentVersion' | 'writeVersion' | 'switchTo' | 'dropVersion' | 'bytes'>;
   /** announces changed cohort states to API processes (Redis PUBLISH); failures are ignored */
   notify: (projectId: number) => Promise<void>;
   logger?: Logger;

@@ -8,8 +8,8 @@ import type { ClaimedCohort, RefreshLeaseStore } from '../ports/refresh-lease-st
 import { backoffMs, dependencyOrder, effectiveInterval, nextSlot } from './schedule.js';
 
 export interface RefresherOptions {
-  leases: Pick<RefreshLeaseStore, 'claimDue' | 'renew' | 'closeInterrupted'>;
-  runs: Pick<CohortRunStore, 'reschedule' | 'errorsCalculating'>;
+  leases: Pick<RefreshLeaseStore, 'claimDue' | 'renew'>;
+  runs: Pick<CohortRunStore, 'reschedule' | 'errorsCalculating' | 'closeInterrupted'>;
   refreshCohort: RefreshCohort;
   logger: Logger;
   metrics: Metrics;
@@ -66,7 +66,7 @@ export function createRefresher(opts: RefresherOptions) {
     const startedAt = now();
     if (c.scheduledAt !== null) metrics.cohortRefreshLag.observe({ tier: c.tier }, Math.max(0, startedAt - c.scheduledAt) / 1000);
     if (c.expiredLeaseOwner && c.expiredLeaseOwner !== workerId) {
-      const closed = await leases.closeInterrupted(c.projectId, c.id, c.expiredLeaseOwner, startedAt);
+      const closed = await runs.closeInterrupted(c.projectId, c.id, c.expiredLeaseOwner, startedAt);
       if (closed) log.warn({ cohort: c.id, dead: c.expiredLeaseOwner }, 'took over a cohort whose worker lost its lease');
     }
     // Renew the lease while the compute runs, so a long query is not taken over.

@@ -89,6 +89,19 @@ export function createFakeCohortRunStore(cohorts: FakeCohortStore) {
       if (r && (r.state === 'building' || r.state === 'active')) r.nextRunAt = iso(atMs);
     },
 
+    async closeInterrupted(projectId, cohortId, deadWorker, nowMs) {
+      let n = 0;
+      for (const c of cohorts.calculations) {
+        if (c.projectId !== projectId || c.cohortId !== cohortId || c.worker !== deadWorker || c.finishedAt !== null) continue;
+        Object.assign(c, {
+          finishedAt: nowMs, errorCode: 'interrupted', durationMs: Math.max(0, nowMs - c.startedAt),
+          errorMessage: `worker ${deadWorker} lost its lease before finishing (killed or stalled)`,
+        });
+        n++;
+      }
+      return n;
+    },
+
     errorsCalculating: async (projectId, cohortId) => cohorts.row(projectId, cohortId)?.errorsCalculating ?? 0,
 
     async materialized() {

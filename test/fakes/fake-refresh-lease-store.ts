@@ -6,7 +6,7 @@ import { referencedKeys, type FakeCohortStore, type FakeCohortRow } from './fake
 /**
  * Row leases on the fake cohort store's rows, as adapters/postgres/refresh-lease-store.ts
  * takes them: `acquire` answers null while someone holds a live lease (or the cohort does
- * not exist); `renew` and `release` act only for the holder; `closeInterrupted` closes a
+ * not exist); `renew` and `release` act only for the holder; `closeInterrupted` (fake-cohort-run-store.ts) closes a
  * dead worker's open history rows as `interrupted`. Lease times use the cohort store's
  * clock (the "database clock").
  *
@@ -63,18 +63,6 @@ export function createFakeRefreshLeaseStore(cohorts: FakeCohortStore, opts: { ti
       }
     },
 
-    async closeInterrupted(projectId, cohortId, deadWorker, nowMs) {
-      let n = 0;
-      for (const c of cohorts.calculations) {
-        if (c.projectId !== projectId || c.cohortId !== cohortId || c.worker !== deadWorker || c.finishedAt !== null) continue;
-        Object.assign(c, {
-          finishedAt: nowMs, errorCode: 'interrupted', durationMs: Math.max(0, nowMs - c.startedAt),
-          errorMessage: `worker ${deadWorker} lost its lease before finishing (killed or stalled)`,
-        });
-        n++;
-      }
-      return n;
-    },
 
     holder(projectId, cohortId) {
       const r = cohorts.row(projectId, cohortId);

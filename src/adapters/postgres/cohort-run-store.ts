@@ -144,6 +144,23 @@ export function createCohortRunStore(pool: Pool): CohortRunStore {
       );
       return rows.map((r) => ({ projectId: r.project_id, id: r.id, kind: r.kind, state: r.state, version: r.version, lastDurationMs: r.duration_ms }));
     },
+
+    /**
+     * Closes the history rows a dead worker left open: error code `interrupted`.
+     * Returns how many it closed.
+     */
+    async closeInterrupted(projectId: number, cohortId: number, deadWorker: string, nowMs: number): Promise<number> {
+      const { rowCount } = await pool.query(
+        `UPDATE cohort_calculations
+            SET finished_at = $4, error_code = 'interrupted',
+                duration_ms = GREATEST(0, (EXTRACT(EPOCH FROM ($4::timestamptz - started_at)) * 1000)::int),
+                error_message = 'worker ' || $3 || ' lost its lease before finishing (killed or stalled)'
+          WHERE project_id = $1 AND cohort_id = $2 AND worker = $3 AND finished_at IS NULL`,
+        [projectId, cohortId, deadWorker, ts(nowMs)],
+      );
+      return rowCount ?? 0;
+    },
+
   };
 }
 
