@@ -4,7 +4,7 @@
  */
 import { rolloutThreshold, splitUpperBounds } from '../evaluate/bucketing.js';
 import type { CompiledRule, CompiledServe } from '../evaluate/compiled.js';
-import { compileLogic } from '../evaluate/logic-compiler.js';
+import { compileLogic, varPaths } from '../evaluate/logic-compiler.js';
 import { validateLogic } from './logic-validator.js';
 import { joinPath, type CompileIssue } from './paths.js';
 
@@ -59,6 +59,7 @@ export function compileRule(rule: RuleInput, path: string, serve: CompiledServe 
     cohortKeys: unique([...all, ...any, ...none]),
     condition: rule.condition,
     test: rule.condition === undefined ? null : compileLogic(rule.condition),
+    conditionVars: rule.condition === undefined ? [] : varPaths(rule.condition),
     threshold,
     bucketBy,
     needsKey: threshold !== null || bucketBy !== null || serve?.kind === 'split',

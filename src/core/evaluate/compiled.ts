@@ -31,6 +31,8 @@ export interface CompiledRule {
   readonly condition: unknown;
   /** The condition pre-compiled; null when the rule has none. */
   readonly test: CompiledLogic | null;
+  /** The literal `var` paths the condition reads, for traces (what it compared). */
+  readonly conditionVars: readonly string[];
   /** Gate bucket must be below this; null means 100 % (no gate hash). */
   readonly threshold: number | null;
   /** Property whose value replaces the bucketing key; null for the person's key. */

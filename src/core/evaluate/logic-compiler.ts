@@ -272,3 +272,27 @@ function compileScoped(op: string, args: unknown[]): CompiledLogic | null {
 export function compileLogic(expression: unknown): CompiledLogic {
   return compileNode(expression);
 }
+
+/** The literal `var` paths an expression reads (unique, in order); computed `var`s are left out. */
+export function varPaths(expression: unknown): string[] {
+  const out = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const n of node) walk(n);
+      return;
+    }
+    if (!isOperation(node)) return;
+    const op = Object.keys(node)[0];
+    const raw = node[op];
+    const args = Array.isArray(raw) ? raw : [raw];
+    if (op === 'var' && (typeof args[0] === 'string' || typeof args[0] === 'number') && args[0] !== '') out.add(String(args[0]));
+    for (const a of args) walk(a);
+  };
+  walk(expression);
+  return [...out];
+}
+
+/** The value at a `var` path in the data (null when missing), as `{ var: path }` reads it. */
+export function valueAt(data: unknown, path: string): unknown {
+  return lookup(data, path, undefined);
+}

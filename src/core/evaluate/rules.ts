@@ -7,7 +7,7 @@
 import { bucketOf, gateInput, pickArm, splitInput } from './bucketing.js';
 import type { CompiledRule } from './compiled.js';
 import { OperatorAbort, runCompiled } from './logic-operators.js';
-import { isTruthy } from './logic-compiler.js';
+import { isTruthy, valueAt } from './logic-compiler.js';
 import { addFreshness, bucketByValue, type EvalState } from './eval-context.js';
 import type { ErrorCode } from './reasons.js';
 import type { CohortStatus, DecisionInput, FreshnessEntry, TraceCohort, TraceEntry } from './types.js';
@@ -61,11 +61,13 @@ interface TraceExtras {
   splitBucket?: number;
 }
 
-function traceEntry(rule: CompiledRule, input: DecisionInput, result: TraceEntry['result'], why: string, extras: TraceExtras = {}): TraceEntry {
+function traceEntry(rule: CompiledRule, input: DecisionInput, result: TraceEntry['result'], why: string, extras: TraceExtras = {}, data?: unknown): TraceEntry {
   const entry: TraceEntry = { rule_id: rule.id, result, cohorts: traceCohorts(rule, input), why };
   if ('condition' in extras) {
     const value = extras.condition instanceof OperatorAbort ? null : extras.condition;
-    entry.condition = { expression: rule.condition, result: value === undefined ? null : value };
+    const values: Record<string, unknown> = {};
+    for (const path of rule.conditionVars) values[path] = data === undefined ? null : valueAt(data, path);
+    entry.condition = { expression: rule.condition, result: value === undefined ? null : value, values };
   }
   if (extras.bucket !== undefined) entry.bucket = extras.bucket;
   if (extras.threshold !== undefined) entry.threshold = extras.threshold;
@@ -115,15 +117,15 @@ export function runRules(
         condition = runCompiled(rule.test, state.data);
       } catch (error) {
         const message = `rule ${JSON.stringify(rule.id)}: condition failed: ${error instanceof Error ? error.message : String(error)}`;
-        trace?.push(traceEntry(rule, input, 'error', message, { condition: null }));
+        trace?.push(traceEntry(rule, input, 'error', message, { condition: null }, state.data));
         return { rule: null, arm: -1, errorCode: 'GENERAL', errorMessage: message };
       }
       if (condition instanceof OperatorAbort) {
-        trace?.push(traceEntry(rule, input, 'no_match', `condition: ${condition.operator} got invalid arguments`, { condition }));
+        trace?.push(traceEntry(rule, input, 'no_match', `condition: ${condition.operator} got invalid arguments`, { condition }, state.data));
         continue;
       }
       if (!isTruthy(condition)) {
-        trace?.push(traceEntry(rule, input, 'no_match', 'condition is false', { condition }));
+        trace?.push(traceEntry(rule, input, 'no_match', 'condition is false', { condition }, state.data));
         continue;
       }
     }
@@ -132,13 +134,13 @@ export function runRules(
       if (rule.bucketBy !== null) {
         const value = bucketByValue(input.properties, rule.bucketBy);
         if (value === null) {
-          trace?.push(traceEntry(rule, input, 'no_match', `bucket_by property ${JSON.stringify(rule.bucketBy)} is missing`, details(rule, condition, {})));
+          trace?.push(traceEntry(rule, input, 'no_match', `bucket_by property ${JSON.stringify(rule.bucketBy)} is missing`, details(rule, condition, {}), state.data));
           continue;
         }
         key = value;
       } else if (key === '') {
         const message = `rule ${JSON.stringify(rule.id)} needs a bucketing key and the person has none`;
-        trace?.push(traceEntry(rule, input, 'error', message, details(rule, condition, {})));
+        trace?.push(traceEntry(rule, input, 'error', message, details(rule, condition, {}), state.data));
         return { rule: null, arm: -1, errorCode: 'TARGETING_KEY_MISSING', errorMessage: message };
       }
     }
@@ -146,7 +148,7 @@ export function runRules(
     if (rule.threshold !== null) {
       bucket = bucketOf(gateInput(salt, key));
       if (bucket >= rule.threshold) {
-        trace?.push(traceEntry(rule, input, 'no_match', `outside the rollout: bucket ${bucket} >= ${rule.threshold}`, details(rule, condition, { bucket, threshold: rule.threshold })));
+        trace?.push(traceEntry(rule, input, 'no_match', `outside the rollout: bucket ${bucket} >= ${rule.threshold}`, details(rule, condition, { bucket, threshold: rule.threshold }), state.data));
         continue;
       }
     }
@@ -158,7 +160,7 @@ export function runRules(
     }
     if (trace !== null) {
       const threshold = rule.threshold ?? undefined;
-      trace.push(traceEntry(rule, input, 'matched', arm >= 0 ? `matched; split arm ${arm}` : 'matched', details(rule, condition, { bucket, threshold, splitBucket })));
+      trace.push(traceEntry(rule, input, 'matched', arm >= 0 ? `matched; split arm ${arm}` : 'matched', details(rule, condition, { bucket, threshold, splitBucket }), state.data));
     }
     return { rule, arm, errorCode: null, errorMessage: null };
   }

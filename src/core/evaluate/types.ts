@@ -86,7 +86,11 @@ export interface TraceEntry {
   rule_id: string;
   result: 'matched' | 'no_match' | 'skipped' | 'error';
   cohorts: TraceCohort[];
-  condition?: { expression: unknown; result: unknown };
+  /**
+   * The rule's JSON Logic condition: the expression, its result, and the actual value of every
+   * property it reads (`var` paths, a missing property as null): what it compared.
+   */
+  condition?: { expression: unknown; result: unknown; values?: Record<string, unknown> };
   /** Rollout bucket in [0, 100000) and the threshold it must be below. */
   bucket?: number;
   threshold?: number;

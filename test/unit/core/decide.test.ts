@@ -58,7 +58,8 @@ describe('explain trace', () => {
       ['experiment', 'matched'],
     ]);
     expect(trace[0]).toEqual({ rule_id: 'beta-testers', result: 'skipped', cohorts: [{ key: 'beta', expected: 'all', actual: true, state: 'building' }], why: 'cohort "beta" is building: rule skipped' });
-    expect(trace[1].condition).toEqual({ expression: { '==': [{ var: 'plan' }, 'pro'] }, result: false });
+    // issue 12: the trace shows the values the condition compared
+    expect(trace[1].condition).toEqual({ expression: { '==': [{ var: 'plan' }, 'pro'] }, result: false, values: { plan: 'free' } });
     expect(trace[1].why).toBe('condition is false');
     expect(trace[2].cohorts).toEqual([
       { key: 'eu', expected: 'any', actual: true, state: 'paused' },
