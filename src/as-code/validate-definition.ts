@@ -4,12 +4,13 @@
  * here is accepted by the definitions service, and every problem carries its path.
  */
 import { compileDefinition, keySchema, joinPath } from '../core/index.js';
+import { withHashingPinned } from '../domain/definition.js';
 import type { RuleFile, RuleIssue } from './load.js';
 
 /** Fields the API owns; a file may carry them but they are never compared or sent. */
 export const BOOKKEEPING_FIELDS = ['key', 'version', 'created_at', 'updated_at'] as const;
 
-/** A flag, config or survey ready to apply: the document the API stores (no bookkeeping). */
+/** A flag, config or survey ready to apply: the document the API stores (no bookkeeping; `salt` and `hash_version` pinned). */
 export interface DefinitionSpec {
   kind: 'flag' | 'config' | 'survey';
   key: string;
@@ -50,5 +51,7 @@ export function validateDefinitionFile(f: RuleFile & { kind: 'flag' | 'config' |
   const document = documentOf(f.doc);
   const result = compileDefinition(f.kind, { ...document, key: key.data, version: 1 });
   if (!result.ok) return { issues: result.errors.map((e) => ({ file: f.file, at: e.path || undefined, message: e.message })) };
-  return { spec: { kind: f.kind, key: key.data, file: f.file, document, cohortRefs: cohortRefsOf(document) }, issues: [] };
+  // Compared and sent as the API stores it: with `salt` and `hash_version` written in.
+  const stored = withHashingPinned(f.kind, key.data, document);
+  return { spec: { kind: f.kind, key: key.data, file: f.file, document: stored, cohortRefs: cohortRefsOf(document) }, issues: [] };
 }

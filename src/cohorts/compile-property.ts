@@ -59,11 +59,15 @@ export function propertyPredicate(t: PropertyTest, col: string, params: ParamSin
       break;
     }
     case 'contains':
-      positive = `strpos(${text()}, ${params.add(t.value)}::text) > 0`;
+    case 'icontains': {
+      // A list matches when one of its elements contains the value (an element's text, as
+      // for a scalar); a scalar is read as its text form. Never the list's JSON text.
+      const fold = t.operator === 'icontains' ? (sql: string) => `lower(${sql})` : (sql: string) => sql;
+      const needle = fold(`${params.add(t.value)}::text`);
+      const inList = `EXISTS (SELECT 1 FROM jsonb_array_elements_text(${value()}) AS el(v) WHERE strpos(${fold('el.v')}, ${needle}) > 0)`;
+      positive = `CASE WHEN jsonb_typeof(${value()}) = 'array' THEN ${inList} ELSE strpos(${fold(text())}, ${needle}) > 0 END`;
       break;
-    case 'icontains':
-      positive = `strpos(lower(${text()}), lower(${params.add(t.value)}::text)) > 0`;
-      break;
+    }
     case 'regex':
     case 'not_regex':
       positive = `${text()} ~ ${params.add(t.value)}::text`;

@@ -1,7 +1,7 @@
 import { AppError, conflict, invalid, notFound } from '../errors.js';
 import { compileDefinition, keySchema } from '../core/index.js';
 import type { AuditStore } from '../ports/audit-store.js';
-import type { DefinitionKind, StoredDefinition } from '../domain/definition.js';
+import { withHashingPinned, type DefinitionKind, type StoredDefinition } from '../domain/definition.js';
 import type { DefinitionStore } from '../ports/definition-store.js';
 import type { Db, Transactions } from '../ports/db.js';
 
@@ -50,8 +50,10 @@ function killed(doc: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * Flags, configs and surveys (PRODUCT.md 7.1): create, read, list, replace with optimistic
- * concurrency, kill switch, delete. Every change bumps the version, writes the audit log in
- * the same transaction, bumps the project's definitions_version and notifies API processes.
+ * concurrency, kill switch, delete. A saved native document always carries its `salt` and
+ * `hash_version` (defaults written in by `withHashingPinned`). Every change bumps the
+ * version, writes the audit log in the same transaction, bumps the project's
+ * definitions_version and notifies API processes.
  */
 export function createDefinitionsService(deps: DefinitionsDeps) {
   const { tx, definitions, audit } = deps;
@@ -93,8 +95,9 @@ export function createDefinitionsService(deps: DefinitionsDeps) {
     async create(kind: DefinitionKind, projectId: number, actor: string, body: unknown): Promise<DefinitionView> {
       const key = keySchema.safeParse((body as { key?: unknown } | null)?.key);
       if (!key.success) throw invalid(`key: ${key.error.issues[0].message}`, { issues: [{ path: 'key', message: key.error.issues[0].message }] });
-      const doc = documentOf(body);
-      check(kind, key.data, 1, doc);
+      const given = documentOf(body);
+      check(kind, key.data, 1, given);
+      const doc = withHashingPinned(kind, key.data, given);
       const { after } = await change(kind, projectId, actor, 'create', key.data, async (db) => {
         const inserted = await definitions.insert(kind, projectId, key.data, doc, db);
         if (!inserted) throw conflict(`${kind} ${JSON.stringify(key.data)} already exists`);
@@ -117,7 +120,7 @@ export function createDefinitionsService(deps: DefinitionsDeps) {
           throw conflict(`version ${expectedVersion} is stale: ${kind} ${JSON.stringify(key)} is at version ${current.version}`, { current_version: current.version });
         }
         check(kind, key, current.version + 1, doc);
-        return { before: current, after: await definitions.replace(kind, projectId, key, doc, db) };
+        return { before: current, after: await definitions.replace(kind, projectId, key, withHashingPinned(kind, key, doc), db) };
       });
       return view(after!);
     },
@@ -126,7 +129,7 @@ export function createDefinitionsService(deps: DefinitionsDeps) {
     async kill(kind: DefinitionKind, projectId: number, actor: string, key: string): Promise<DefinitionView> {
       const { after } = await change(kind, projectId, actor, 'kill', key, async (db) => {
         const current = await locked(kind, projectId, key, db);
-        return { before: current, after: await definitions.replace(kind, projectId, key, killed(current.definition), db) };
+        return { before: current, after: await definitions.replace(kind, projectId, key, withHashingPinned(kind, key, killed(current.definition)), db) };
       });
       return view(after!);
     },

@@ -25,7 +25,12 @@ export interface ImportProgress {
   rejected: number;
 }
 
-/** The final report; `errors` holds the first `maxErrors` rejections with their row numbers. */
+/**
+ * The final report. `errors` holds the first `maxErrors` bad rows, each once, with its row
+ * number, field and reason, in row order within a batch. A row whose event is rejected is
+ * counted in `rejected` and its `$set` is not applied; `personUpdates.rejected` counts the
+ * other `$set`s not applied (an invalid distinct_id, or refused by the People API).
+ */
 export interface ImportReport extends ImportProgress {
   personUpdates: { applied: number; rejected: number };
   errors: Array<{ row: number; field: string; message: string }>;
@@ -52,7 +57,8 @@ const MAX_REMEMBERED_SETS = 100_000;
 /**
  * Streams records into a project through exactly the ingest path (validation, dedup,
  * person bookkeeping) in batches, awaiting each batch before reading on (backpressure,
- * constant memory). Person `$set`s of a batch go through the People API after its events.
+ * constant memory). Person `$set`s of a batch go through the People API after its events;
+ * the `$set` of a row whose event was rejected is not applied.
  */
 export async function importEvents(opts: ImportOptions): Promise<ImportReport> {
   const started = Date.now();
@@ -63,20 +69,34 @@ export async function importEvents(opts: ImportOptions): Promise<ImportReport> {
   const lastSet = new Map<string, string>();
   let events: Array<Record<string, unknown>> = [];
   let rowsOf: number[] = [];
-  let sets = new Map<string, Record<string, unknown>>();
-
-  const note = (row: number, field: string, message: string) => {
-    if (report.errors.length < maxErrors) report.errors.push({ row, field, message });
-  };
+  // The batch's `$set`s in row order; `event` is the index in `events` of the same row's event.
+  let pendingSets: Array<{ row: number; event?: number; distinctId: string; properties: Record<string, unknown> }> = [];
+  let problems: ImportReport['errors'] = [];
 
   async function flush(): Promise<void> {
+    const rejectedEvents = new Set<number>();
     if (events.length) {
       const r = await opts.ingest.ingest(opts.projectId, events, { path: [], single: true });
       report.stored += r.stored;
       report.deduplicated += r.deduplicated;
       report.rejected += r.rejected;
-      for (const e of r.errors) note(rowsOf[e.index], e.field, e.message);
+      for (const e of r.errors) {
+        rejectedEvents.add(e.index);
+        problems.push({ row: rowsOf[e.index], field: e.field, message: e.message });
+      }
     }
+    const sets = new Map<string, Record<string, unknown>>();
+    for (const s of pendingSets) {
+      // A rejected row changes nothing: its event's error reports it, its person stays as it was.
+      if (s.event !== undefined && rejectedEvents.has(s.event)) continue;
+      const problem = checkDistinctId(s.distinctId);
+      if (problem) {
+        report.personUpdates.rejected++;
+        problems.push({ row: s.row, field: 'distinct_id', message: problem });
+      } else sets.set(s.distinctId, { ...sets.get(s.distinctId), ...s.properties });
+    }
+    problems.sort((a, b) => a.row - b.row);
+    for (const e of problems) if (report.errors.length < maxErrors) report.errors.push(e);
     const updates = [];
     for (const [distinctId, properties] of sets) {
       const text = JSON.stringify(properties);
@@ -94,7 +114,8 @@ export async function importEvents(opts: ImportOptions): Promise<ImportReport> {
     }
     events = [];
     rowsOf = [];
-    sets = new Map();
+    pendingSets = [];
+    problems = [];
     opts.onProgress?.({ rows: report.rows, skipped: report.skipped, stored: report.stored, deduplicated: report.deduplicated, rejected: report.rejected });
   }
 
@@ -103,24 +124,22 @@ export async function importEvents(opts: ImportOptions): Promise<ImportReport> {
     const rec = item.record;
     if (rec?.error) {
       report.rejected++;
-      note(item.row, rec.error.field, rec.error.message);
+      // Bounded: rows before this one already fill the report when the list is full.
+      if (report.errors.length + problems.length < maxErrors) problems.push({ row: item.row, field: rec.error.field, message: rec.error.message });
       continue;
     }
     if (!rec || (!rec.event && !rec.set)) {
       report.skipped++;
       continue;
     }
+    let event: number | undefined;
     if (rec.event) {
       const e = shift && typeof rec.event.time === 'number' ? { ...rec.event, time: rec.event.time + shift } : rec.event;
-      events.push(e);
+      event = events.push(e) - 1;
       rowsOf.push(item.row);
     }
-    if (rec.set) {
-      const problem = checkDistinctId(rec.set.distinctId);
-      if (problem) note(item.row, 'distinct_id', problem);
-      else sets.set(rec.set.distinctId, { ...sets.get(rec.set.distinctId), ...rec.set.properties });
-    }
-    if (events.length >= batchSize || sets.size >= batchSize) await flush();
+    if (rec.set) pendingSets.push({ row: item.row, event, ...rec.set });
+    if (events.length >= batchSize || pendingSets.length >= batchSize) await flush();
   }
   await flush();
   report.durationMs = Date.now() - started;

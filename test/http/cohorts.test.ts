@@ -53,7 +53,7 @@ describe('cohort definitions', () => {
     expect(c).toMatchObject({ key: 'de', kind: 'dynamic', state: 'building', definition_version: 1, version: 0, member_count: 0, last_calculated_at: null, refresh_interval_s: null });
     expect(Object.keys(c).sort()).toEqual([
       'created_at', 'definition', 'definition_version', 'description', 'errors_calculating', 'key', 'kind', 'last_calculated_at', 'last_error_at',
-      'last_error_code', 'last_error_message', 'member_count', 'name', 'refresh_interval_s', 'state', 'updated_at', 'version',
+      'last_error_code', 'last_error_message', 'member_count', 'name', 'pending_version', 'refresh_interval_s', 'state', 'updated_at', 'version',
     ]);
     expect((await t.http.get(`${base}/de`).set(t.admin)).body.name).toBe('Germans');
     expect((await t.http.post(base).set(t.admin).send({ key: 'de', name: 'again', kind: 'static' })).status).toBe(409);

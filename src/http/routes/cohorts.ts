@@ -42,6 +42,7 @@ export const cohortBody = (c: Cohort) => ({
   state: c.state,
   definition_version: c.definitionVersion,
   version: c.version,
+  pending_version: c.pendingVersion,
   member_count: c.memberCount,
   last_calculated_at: c.lastCalculatedAt,
   errors_calculating: c.errorsCalculating,
