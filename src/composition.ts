@@ -134,7 +134,6 @@ export function composeAll(config: Config, opts: ComposeOptions & { refresher?: 
     snapshots: decisions.snapshots,
     decide: decisions.decide,
     exposures: decisions.exposures,
-    publicRateLimit: api.publicRateLimit,
     cohortLifecycle: cohorts.lifecycle,
     // What the CLI composition offers, under the same names (CLI code runs in tests too).
     projectStore: s.projects,

@@ -32,8 +32,14 @@ const schema = z.object({
   DEFINITIONS_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Whether `serve` also runs the cohort refresher in-process. */
   RUN_WORKER: boolish.default('true'),
-  /** Token-bucket rate limit for public endpoints, requests per second per project token. */
+  /**
+   * Rate limit of the public endpoints, requests per second per project token, shared by every
+   * API process through Redis; decisions (handshake, OFREP) and ingestion (events, engage,
+   * alias) are counted apart.
+   */
   RATE_LIMIT_PER_S: z.coerce.number().int().min(1).default(2000),
+  /** Rate limit of the admin API, requests per second per admin key (shared through Redis). */
+  ADMIN_RATE_LIMIT_PER_S: z.coerce.number().int().min(1).default(100),
   /** Fraction of handshakes that record exposure events (0 disables). */
   EXPOSURE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0),
   PG_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),

@@ -71,6 +71,12 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
+    rateLimited: new Counter({
+      name: 'switchboard_rate_limited_total',
+      help: 'Requests answered 429, by scope (decide, ingest, admin)',
+      labelNames: ['scope'] as const,
+      registers: [registry],
+    }),
     snapshotLoads: new Counter({
       name: 'switchboard_snapshot_loads_total',
       help: 'Definition snapshots loaded from PostgreSQL (first use, or a definitions change)',

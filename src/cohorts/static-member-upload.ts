@@ -5,6 +5,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { MAX_DISTINCT_ID_CHARS } from '../domain/distinct-id.js';
+import { unstorable } from '../domain/json-safety.js';
 
 /** Most members one static cohort may list (PRODUCT.md 6.1). */
 export const MAX_STATIC_MEMBERS = 100_000;
@@ -71,7 +72,11 @@ export const jsonRows = (ids: unknown[]): UploadRow[] => ids.map((value, index) 
 export function checkRows(rows: UploadRow[], isPlaceholder: (id: string) => boolean): { ids: string[]; invalid: InvalidRow[] } {
   const ids = new Set<string>();
   const invalid: InvalidRow[] = [];
-  const shown = (v: unknown) => (typeof v === 'string' && v.length > 256 ? `${v.slice(0, 256)}…` : v ?? null);
+  const shown = (v: unknown) => {
+    if (typeof v !== 'string') return v ?? null;
+    const safe = v.replace(/\p{Cc}|\p{Cs}/gu, '\uFFFD'); // the report itself must stay valid JSON text
+    return safe.length > 256 ? `${safe.slice(0, 256)}…` : safe;
+  };
   const bad = (r: UploadRow, reason: string) => invalid.push({ ...(r.line !== undefined ? { line: r.line } : { index: r.index }), value: shown(r.value), reason });
   for (const r of rows) {
     if (typeof r.value !== 'string') {
@@ -81,6 +86,7 @@ export function checkRows(rows: UploadRow[], isPlaceholder: (id: string) => bool
     const id = r.value.trim();
     if (id === '') bad(r, 'distinct_id is empty');
     else if (id.length > MAX_DISTINCT_ID_CHARS) bad(r, `distinct_id is longer than ${MAX_DISTINCT_ID_CHARS} characters`);
+    else if (unstorable(id)) bad(r, `distinct_id ${unstorable(id)}`);
     else if (isPlaceholder(id)) bad(r, `${JSON.stringify(id)} is a placeholder id, not a user`);
     else ids.add(id);
   }

@@ -7,7 +7,7 @@ import { createApp, type RouteModule } from '../http/app.js';
 import { createAuth } from '../http/auth.js';
 import { createRequestListener } from '../http/dispatch.js';
 import { createFastDecide } from '../http/fast/decide-fast.js';
-import { tokenRateLimit } from '../http/rate-limit.js';
+import { admitter, noLimit, rateLimit } from '../http/rate-limit.js';
 import { aliasRoutes } from '../http/routes/alias.js';
 import { cohortLifecycleRoutes } from '../http/routes/cohort-lifecycle.js';
 import { cohortRoutes } from '../http/routes/cohorts.js';
@@ -33,7 +33,6 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
   const { admin, feeds, cohorts, decisions } = parts;
   /** Extra fields of the admin person read (cohorts, decisions): push sections here. */
   const personSections: PersonSection[] = [];
-  const publicRateLimit = once(() => tokenRateLimit(config.RATE_LIMIT_PER_S));
 
   /** PostgreSQL and Redis reachability, and whether cohort membership is being recovered. */
   const readiness = async () => {
@@ -44,33 +43,34 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
 
   const routes = once((): RouteModule[] => {
     personSections.push(cohortsSection({ cohortsOfPerson: cohorts.membership.cohortsOfPerson }), decisionsSection({ decide: decisions.decide }));
-    const rateLimit = publicRateLimit().middleware;
+    const ingestLimit = rateLimit({ limiter: infra.stores.rateLimiter, metrics }, 'ingest', config.RATE_LIMIT_PER_S);
     return [
       healthRoutes({ readiness, metrics }),
       projectRoutes({ projects: admin.projects }),
       cohortRoutes({ cohorts: cohorts.service, staticMembers: cohorts.staticMembers, refreshCohort: cohorts.refreshCohort }),
       definitionRoutes({ definitions: admin.definitions, audit: infra.stores.audit }),
-      decideRoutes({ decide: decisions.decide, rateLimit }),
-      ofrepRoutes({ decide: decisions.decide, directory: decisions.directory, rateLimit }),
+      decideRoutes({ decide: decisions.decide }),
+      // OFREP and the handshake are counted inside the decide service's one Redis call.
+      ofrepRoutes({ decide: decisions.decide, directory: decisions.directory, rateLimit: noLimit }),
       cohortLifecycleRoutes({ lifecycle: cohorts.lifecycle }),
-      eventRoutes({ ingest: feeds.ingest }),
-      engageRoutes({ people: feeds.people }),
-      aliasRoutes({ alias: feeds.aliases }),
+      eventRoutes({ ingest: feeds.ingest, rateLimit: ingestLimit }),
+      engageRoutes({ people: feeds.people, rateLimit: ingestLimit }),
+      aliasRoutes({ alias: feeds.aliases, rateLimit: ingestLimit }),
       personRoutes({ persons: feeds.personRead, sections: personSections }),
       composeConsole(infra),
     ];
   });
-  const expressApp = once(() => createApp({ logger, metrics, auth: createAuth({ directory: decisions.directory, projects: admin.projects }), routes: routes() }));
+  const expressApp = once(() => {
+    const admitAdmin = admitter({ limiter: infra.stores.rateLimiter, metrics }, 'admin', config.ADMIN_RATE_LIMIT_PER_S);
+    return createApp({ logger, metrics, auth: createAuth({ directory: decisions.directory, projects: admin.projects, admitAdmin }), routes: routes() });
+  });
   const listener = once((): RequestListener => {
-    const fastDecide = createFastDecide({ decide: decisions.decide, directory: decisions.directory, limits: publicRateLimit(), logger, metrics });
+    const fastDecide = createFastDecide({ decide: decisions.decide, directory: decisions.directory, logger, metrics });
     return createRequestListener(expressApp(), [fastDecide]);
   });
 
   return {
     personSections,
-    get publicRateLimit() {
-      return publicRateLimit();
-    },
     /** the server's request listener: the handshake's fast path, then express */
     get listener(): RequestListener {
       return listener();

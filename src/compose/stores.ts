@@ -19,6 +19,7 @@ import { createHandshakeReader } from '../adapters/redis/handshake-reader.js';
 import { createIdentityCache } from '../adapters/redis/identity-cache.js';
 import type { Keys } from '../adapters/redis/keys.js';
 import { createMembershipStore } from '../adapters/redis/membership-store.js';
+import { createRateLimiter } from '../adapters/redis/rate-limiter.js';
 import { once } from './once.js';
 
 export interface StoreConnections {
@@ -52,6 +53,7 @@ export function createStores(c: StoreConnections) {
     identityCache: once(() => createIdentityCache({ redis: c.redis(), bulk: c.redisBulk(), keys: c.keys })),
     handshakeReader: once(() => createHandshakeReader({ redis: c.redis(), keys: c.keys, timeoutMs: c.redisTimeoutMs })),
     exposureMarks: once(() => createExposureMarks({ redis: c.redisBulk(), keys: c.keys })),
+    rateLimiter: once(() => createRateLimiter({ redis: c.redis(), keys: c.keys })),
   };
   type Make = typeof make;
   const stores = {} as { readonly [K in keyof Make]: ReturnType<Make[K]> };

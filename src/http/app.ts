@@ -1,7 +1,8 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { Auth } from './auth.js';
+import { checkJson, checkUrl } from './edge/request-guard.js';
 import { requestIdOf } from './edge/request-id.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 
@@ -40,6 +41,16 @@ export function createApp(deps: HttpDeps): Express {
     next();
   });
 
+  // Hostile URLs stop here, before any route decodes a parameter (edge/request-guard.ts).
+  app.use((req, _res, next) => {
+    try {
+      checkUrl(req.url);
+      next();
+    } catch (err) {
+      next(err);
+    }
+  });
+
   for (const mount of deps.routes) mount(app, deps.auth);
 
   app.use(notFoundHandler);
@@ -47,5 +58,24 @@ export function createApp(deps: HttpDeps): Express {
   return app;
 }
 
-/** JSON body parser with a limit; gzip/deflate bodies are inflated (Content-Encoding). */
-export const jsonBody = (limit: string | number) => express.json({ limit, inflate: true, strict: false, type: ['application/json', 'application/*+json', 'text/plain'] });
+/**
+ * JSON body parser with a limit (gzip/deflate bodies are inflated, Content-Encoding), then the
+ * edge's body check (depth, `__proto__` keys, NUL and lone surrogates: 400 naming the path).
+ * `items: true` leaves that check to the route's per-item validation, so one bad event of a
+ * batch never costs its valid neighbours (events, engage).
+ */
+export function jsonBody(limit: string | number, opts: { items?: boolean } = {}): RequestHandler {
+  const parser = express.json({ limit, inflate: true, strict: false, type: ['application/json', 'application/*+json', 'text/plain'] });
+  if (opts.items) return parser;
+  return (req, res, next) => {
+    parser(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      try {
+        if (req.body !== undefined) checkJson(req.body);
+        next();
+      } catch (e) {
+        next(e);
+      }
+    });
+  };
+}

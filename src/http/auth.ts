@@ -52,7 +52,11 @@ export async function projectOfToken(directory: ProjectDirectory, token: string 
   return project;
 }
 
-export function createAuth(deps: { directory: ProjectDirectory; projects: ProjectsService }): Auth {
+/**
+ * `admitAdmin(keyId)` throws a rate_limited AppError when the admin key is over its limit
+ * (http/rate-limit.ts `admitter`); without it admin requests are not limited.
+ */
+export function createAuth(deps: { directory: ProjectDirectory; projects: ProjectsService; admitAdmin?: (keyId: number) => Promise<void> }): Auth {
   const requireProjectToken: RequestHandler = async (req, _res, next) => {
     req.project = await projectOfToken(deps.directory, projectToken(req.headers, req.body));
     next();
@@ -64,6 +68,7 @@ export function createAuth(deps: { directory: ProjectDirectory; projects: Projec
     const who = await deps.projects.authenticate(secret);
     if (!who) throw new AppError('unauthorized', 'invalid or revoked admin key');
     req.admin = who;
+    await deps.admitAdmin?.(who.keyId);
     next();
   };
 

@@ -1,50 +1,34 @@
-import type { Request, RequestHandler } from 'express';
-import { MemoryStore, rateLimit } from 'express-rate-limit';
+import type { RequestHandler } from 'express';
 import { AppError } from '../errors.js';
-import { projectToken, rateLimitKey } from './edge/token.js';
-
-/** The token a public request authenticates with (header or body), or its address. */
-const tokenOf = (req: Request): string => rateLimitKey(projectToken(req.headers, req.body), req.socket.remoteAddress);
-
-/** Per-token limits shared by the express routes and the handshake's fast path. */
-export interface TokenLimits {
-  /** express middleware: 429 + `Retry-After` in our error shape (OFREP's on /ofrep/ paths) */
-  middleware: RequestHandler;
-  /** counts one request of `key`; false when it is over the limit */
-  allow(key: string): Promise<boolean>;
-  perSecond: number;
-}
+import type { Metrics } from '../metrics.js';
+import type { RateLimiter, RateScope } from '../ports/rate-limiter.js';
 
 /**
- * Per-token rate limit for public endpoints: express-rate-limit with one MemoryStore (fixed
- * 1 s windows, per process) that the express middleware and the fast path both count in.
- * Over the limit: 429 with `Retry-After: 1` (seconds).
+ * Express middleware for a rate limit shared by every API process (ports/rate-limiter.ts):
+ * counts the request against the project (`req.project`, after the token check) or the admin
+ * key (`req.admin`) and answers 429 with `Retry-After: 1` (seconds) past `perSecond`. When Redis
+ * cannot be reached the request goes through (fail open). The handshake and OFREP are counted
+ * inside their one Redis call instead (services/decide.ts).
  */
-export function tokenRateLimit(perSecond: number): TokenLimits {
-  const store = new MemoryStore();
-  const middleware = rateLimit({
-    windowMs: 1_000,
-    limit: perSecond,
-    store,
-    standardHeaders: false,
-    legacyHeaders: false,
-    keyGenerator: tokenOf,
-    validate: false,
-    handler: (req, res, next) => {
-      res.setHeader('Retry-After', '1');
-      if (req.path.startsWith('/ofrep/')) {
-        res.status(429).json({ errorDetails: `more than ${perSecond} requests per second for this token; retry after 1 s` });
-        return;
-      }
-      next(new AppError('rate_limited', `more than ${perSecond} requests per second for this token`, undefined, 1));
-    },
-  });
-  return {
-    middleware,
-    perSecond,
-    async allow(key: string) {
-      const { totalHits } = await store.increment(key);
-      return totalHits <= perSecond;
-    },
+export function rateLimit(deps: { limiter: RateLimiter; metrics?: Metrics }, scope: RateScope, perSecond: number): RequestHandler {
+  const admit = admitter(deps, scope, perSecond);
+  return async (req, _res, next) => {
+    const subject = scope === 'admin' ? req.admin?.keyId : req.project?.id;
+    if (subject !== undefined) await admit(subject);
+    next();
   };
 }
+
+/** The same limit as a function that throws the 429 AppError (for code that is not a middleware chain). */
+export function admitter(deps: { limiter: RateLimiter; metrics?: Metrics }, scope: RateScope, perSecond: number): (subject: number) => Promise<void> {
+  return async (subject) => {
+    const count = await deps.limiter.hit(scope, subject);
+    if (count !== null && count > perSecond) {
+      deps.metrics?.rateLimited.inc({ scope });
+      throw new AppError('rate_limited', `more than ${perSecond} requests per second for this ${scope === 'admin' ? 'admin key' : 'token'}`, undefined, 1);
+    }
+  };
+}
+
+/** A middleware that does nothing (routes whose limit is counted elsewhere). */
+export const noLimit: RequestHandler = (_req, _res, next) => next();

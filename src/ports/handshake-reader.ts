@@ -16,6 +16,8 @@ export interface HandshakeRead {
   missing: readonly number[];
   /** one entry per requested survey key, in order */
   responses: number[];
+  /** the project's handshakes in the current 1 s window, this one included (0 when not counted) */
+  rateCount: number;
 }
 
 /**
@@ -28,5 +30,5 @@ export interface HandshakeReader {
    * may cache per array). Rejects on a store error, when the store is not connected, or when
    * the reply has not arrived within the timeout; callers degrade.
    */
-  read(projectId: number, distinctId: string, anonId: string | null, cohortIds: readonly number[], surveyKeys: readonly string[]): Promise<HandshakeRead>;
+  read(projectId: number, distinctId: string, anonId: string | null, cohortIds: readonly number[], surveyKeys: readonly string[], countRate?: boolean): Promise<HandshakeRead>;
 }

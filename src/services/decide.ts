@@ -28,6 +28,8 @@ export interface DecideRequest {
   context?: Record<string, unknown>;
   only?: readonly string[];
   explain?: boolean;
+  /** count this request against the project's rate limit (default: public requests, not explain) */
+  countRate?: boolean;
 }
 
 /** Who the decision was made for, and from what. */
@@ -53,6 +55,8 @@ export interface DecideDeps {
   now?: () => number;
   /** last results kept for degraded mode (entries) */
   lastKnownCapacity?: number;
+  /** handshakes per second per project (public requests; counted inside the one Redis call) */
+  rateLimitPerS?: number;
   /** records sampled exposure events off the hot path */
   exposures?: { record(projectId: number, distinctId: string, personKey: string, flags: DecideAllResult['flags']): void };
 }
@@ -69,6 +73,8 @@ export function createDecideService(deps: DecideDeps) {
   // When a handshake last found a cohort's membership missing (unix ms), per project: /readyz.
   const lastUnavailable = new Map<number, { at: number; cohorts: readonly string[] }>();
   const NO_COHORTS: readonly string[] = Object.freeze([]);
+
+  const countRate = (req: DecideRequest) => deps.rateLimitPerS !== undefined && (req.countRate ?? !req.explain);
 
   /** Counts served decisions by kind and reason (switchboard_decisions_total). */
   function count(result: DecideAllResult): void {
@@ -108,7 +114,7 @@ export function createDecideService(deps: DecideDeps) {
 
       let read: HandshakeRead;
       try {
-        read = await deps.reader.read(req.projectId, req.distinctId, req.anonId ?? null, cohortIds, snap.limitedSurveys);
+        read = await deps.reader.read(req.projectId, req.distinctId, req.anonId ?? null, cohortIds, snap.limitedSurveys, countRate(req));
       } catch (err) {
         deps.metrics?.redisDegraded.inc();
         deps.logger.debug({ err: (err as Error).message }, 'handshake read failed; degraded');
@@ -118,7 +124,11 @@ export function createDecideService(deps: DecideDeps) {
         return { result, snapshot: snap, personId: null, bucketingKey: req.distinctId, degraded: true, unavailableCohorts: NO_COHORTS, timing: { gatherMs: performance.now() - t0, evaluateMs: 0 } };
       }
 
-      let person = personOf(read, req.distinctId);
+      if (deps.rateLimitPerS !== undefined && read.rateCount > deps.rateLimitPerS) {
+        deps.metrics?.rateLimited.inc({ scope: 'decide' });
+        throw new AppError('rate_limited', `more than ${deps.rateLimitPerS} requests per second for this token`, undefined, 1);
+      }
+      let person = personOf(read, req.distinctId, req.anonId);
       if (read.personId === null && !read.identityReady && deps.identityFallback) {
         // Redis lost the identity map (restart/flush): PostgreSQL answers while it is rebuilt.
         const id = await deps.identityFallback.resolve(req.projectId, req.distinctId, req.anonId).catch(() => null);

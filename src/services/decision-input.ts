@@ -24,12 +24,17 @@ function withUnavailable(statuses: ReadonlyMap<string, CohortStatus>, keys: read
   return out;
 }
 
-/** The person a Redis read found, or "no person" (buckets by the distinct_id, PRODUCT.md 5). */
-export function personOf(read: Pick<HandshakeRead, 'personId' | 'person'>, distinctId: string): DecisionPerson {
+/**
+ * The person a Redis read found, or "no person". With no person the decision buckets by the
+ * key that person will get when it is created (PRODUCT.md 5): the anon_id when the handshake
+ * carries one (the alias that links the two makes the anonymous id the bucketing key), else
+ * the distinct_id; so the first decisions never change when the person appears.
+ */
+export function personOf(read: Pick<HandshakeRead, 'personId' | 'person'>, distinctId: string, anonId?: string | null): DecisionPerson {
   const p = read.person;
   return {
     personId: read.personId,
-    bucketingKey: p?.bucketingKey ?? distinctId,
+    bucketingKey: p?.bucketingKey ?? (anonId || distinctId),
     properties: p?.properties ?? {},
     surveyHistory: p?.surveyHistory ?? { answered: [], lastShownAt: null },
   };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isPlaceholderId } from '../domain/distinct-id.js';
+import { inspectJson } from '../domain/json-safety.js';
 
 /** Limits of PRODUCT.md 4.1 and 4.2. Bytes are UTF-8 bytes of the JSON serialization. */
 export const LIMITS = {
@@ -123,6 +124,9 @@ export function validateEvent(raw: unknown, now: number): { event: ValidEvent } 
   if (!isPlainObject(properties)) return fail('properties', 'must be a JSON object');
   const serialized = serializeObject(properties, LIMITS.eventPropertiesBytes);
   if ('problem' in serialized) return fail('properties', serialized.problem);
+  // nesting and `__proto__` keys (NUL and lone surrogates were refused just above)
+  const unsafe = inspectJson(properties, 'properties', 32);
+  if (unsafe) return fail(unsafe.path, unsafe.message);
 
   let insertId: unknown = raw.$insert_id;
   let insertField = '$insert_id';

@@ -23,9 +23,11 @@ export interface FakeReadCall {
 export function createFakeHandshakeReader(deps: { identity: FakeIdentityCache; membership: FakeMembershipStore }) {
   const calls: FakeReadCall[] = [];
   let once: Error | null = null;
+  /** handshakes counted per project (one window for the whole test) */
+  const rate = new Map<number, number>();
   let always: Error | null = null;
   const reader: HandshakeReader & { calls: FakeReadCall[]; failNext(err: Error): void; fail(err: Error | null): void } = {
-    async read(projectId, distinctId, anonId, cohortIds, surveyKeys): Promise<HandshakeRead> {
+    async read(projectId, distinctId, anonId, cohortIds, surveyKeys, countRate = false): Promise<HandshakeRead> {
       calls.push({ projectId, distinctId, anonId, cohortIds, surveyKeys });
       const err = once ?? always;
       once = null;
@@ -43,6 +45,7 @@ export function createFakeHandshakeReader(deps: { identity: FakeIdentityCache; m
         members,
         missing: (await deps.membership.liveVersions(projectId, cohortIds)).flatMap((v, i) => (v === null ? [i] : [])),
         responses: surveyKeys.map((k) => deps.identity.responses(projectId, k)),
+        rateCount: countRate ? (rate.set(projectId, (rate.get(projectId) ?? 0) + 1), rate.get(projectId)!) : 0,
       };
     },
     calls,

@@ -5,11 +5,14 @@
  * `{p<id>}` hash tag (one Redis Cluster slot).
  *
  * KEYS: [1] identity-ready [2] did(distinct_id) [3] did(anon_id) or KEYS[2]
- *       [4 .. 3+n] cohort pointers  [4+n ..] survey response counters
+ *       [4] the project's `decide` rate counter (counted when ARGV[5] ~= '')
+ *       [5 .. 4+n] cohort pointers  [5+n ..] survey response counters
  * ARGV: [1] person key prefix  [2] n  [3] distinct_id  [4] anon_id or ''
- *       [5 .. 4+n] member-set key prefixes (the version number is appended)
+ *       [5] rate counter ttl ms, or '' not to count  [6 .. 5+n] member-set key prefixes
  * Returns: { person id | false, person document | false, ready 0/1, used anon 0/1,
- *            membership "0120…" (0 not a member, 1 member, 2 no live version), { response counts } }
+ *            membership "0120…" (0 not a member, 1 member, 2 no live version), { response counts },
+ *            the rate counter (0 when not counted) }
+ * So the rate limit costs the handshake nothing but an INCR inside the same call.
  *
  * The timeout (`timeoutMs`) is measured against the reply's arrival, not against our own
  * event loop: when the timer fires, the verdict waits for one setImmediate, which runs after
@@ -23,13 +26,16 @@ import { IDENTITY_LOOKUP_FRAGMENT } from './identity-lua.js';
 import type { Keys } from './keys.js';
 import { MEMBERSHIP_LUA_FUNCTION } from './membership-lua.js';
 import { decodePersonDoc } from './person-document.js';
+import { RATE_HIT_FUNCTION } from './rate-lua.js';
 
-export const HANDSHAKE_LUA = `${IDENTITY_LOOKUP_FRAGMENT}${MEMBERSHIP_LUA_FUNCTION}
+export const HANDSHAKE_LUA = `${IDENTITY_LOOKUP_FRAGMENT}${MEMBERSHIP_LUA_FUNCTION}${RATE_HIT_FUNCTION}
 local n = tonumber(ARGV[2])
+local rate = 0
+if ARGV[5] ~= '' then rate = sb_rate_hit(KEYS[4], ARGV[5]) end
 local current, bases, dids = {}, {}, { ARGV[3] }
 for i = 1, n do
-  current[i] = KEYS[3 + i]
-  bases[i] = ARGV[4 + i]
+  current[i] = KEYS[4 + i]
+  bases[i] = ARGV[5 + i]
 end
 if ARGV[4] ~= '' then dids[2] = ARGV[4] end
 local hits, versions = sb_cohort_membership(current, bases, pid or '', dids)
@@ -38,13 +44,13 @@ for i = 1, n do
   if versions[i] then bits[i] = tostring(hits[i]) else bits[i] = '2' end
 end
 local responses = {}
-for j = 4 + n, #KEYS do
+for j = 5 + n, #KEYS do
   responses[#responses + 1] = redis.call('GET', KEYS[j]) or '0'
 end
-return { pid or false, doc, ready, used_anon, table.concat(bits), responses }
+return { pid or false, doc, ready, used_anon, table.concat(bits), responses, rate }
 `;
 
-type Raw = [string | null, string | null, number, number, string, string[]];
+type Raw = [string | null, string | null, number, number, string, string[], number];
 
 const NONE: readonly number[] = Object.freeze([]);
 
@@ -108,13 +114,17 @@ export function createHandshakeReader(deps: { redis: RedisClient; keys: Keys; ti
   }
 
   return {
-    async read(projectId, distinctId, anonId, cohortIds, surveyKeys): Promise<HandshakeRead> {
+    async read(projectId, distinctId, anonId, cohortIds, surveyKeys, countRate = false): Promise<HandshakeRead> {
       const didKey = keys.distinctId(projectId, distinctId);
       const f = fixedArgs(projectId, cohortIds, surveyKeys);
       const anonKey = anonId && anonId !== distinctId ? keys.distinctId(projectId, anonId) : didKey;
       if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);
-      const raw = await withDeadline(call(f.pointers.length + 3, f.ready, didKey, anonKey, ...f.pointers, f.personPrefix, String(cohortIds.length), distinctId, anonId ?? '', ...f.prefixes), timeoutMs);
-      const [pid, doc, ready, usedAnon, bits, responses] = raw;
+      const rateKey = keys.rateCounter('decide', projectId);
+      const raw = await withDeadline(
+        call(f.pointers.length + 4, f.ready, didKey, anonKey, rateKey, ...f.pointers, f.personPrefix, String(cohortIds.length), distinctId, anonId ?? '', countRate ? '1000' : '', ...f.prefixes),
+        timeoutMs,
+      );
+      const [pid, doc, ready, usedAnon, bits, responses, rate] = raw;
       const members = new Array<boolean>(cohortIds.length);
       let missing: number[] | null = null;
       for (let i = 0; i < cohortIds.length; i++) {
@@ -130,6 +140,7 @@ export function createHandshakeReader(deps: { redis: RedisClient; keys: Keys; ti
         members,
         missing: missing ?? NONE,
         responses: responses.map(Number),
+        rateCount: Number(rate),
       };
     },
   };

@@ -20,6 +20,12 @@ export interface Keys {
   surveyResponses(projectId: number, surveyKey: string): string;
   /** exposure dedup marker per person, flag and variant per day. */
   exposure(projectId: number, day: string, personKey: string, flagKey: string, variant: string): string;
+  /**
+   * Request counter of the current rate window (it expires 1 s after the window's first
+   * request): per project for `decide` and `ingest` (same slot as the project's other keys, so
+   * the handshake script counts in its one call), per admin key for `admin`.
+   */
+  rateCounter(scope: 'decide' | 'ingest' | 'admin', subject: number): string;
   /** pub/sub channel announcing definition changes: message is the project id. */
   definitionsChannel(): string;
   /** Every key of one project, for SCAN-based cleanup. */
@@ -41,6 +47,7 @@ export function createKeys(prefix: string): Keys {
     cohortMembersBase: (p, c) => `${tag(p)}:cohort:${c}:v`,
     surveyResponses: (p, s) => `${tag(p)}:survey:${s}:responses`,
     exposure: (p, day, person, flag, variant) => `${tag(p)}:exposure:${day}:${person}:${flag}:${variant}`,
+    rateCounter: (scope, subject) => (scope === 'admin' ? `${prefix}{a${subject}}:rl` : `${tag(subject)}:rl:${scope}`),
     definitionsChannel: () => `${prefix}definitions`,
     projectPattern: (p) => `${tag(p)}:*`,
     allPattern: () => `${prefix}*`,

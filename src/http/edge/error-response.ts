@@ -15,6 +15,7 @@ export const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  uri_too_long: 414,
   unprocessable: 422,
   rate_limited: 429,
   unavailable: 503,

@@ -7,10 +7,10 @@ import type { ProjectDirectory } from '../../services/project-directory.js';
 import { projectOfToken } from '../auth.js';
 import { errorResponse } from '../edge/error-response.js';
 import { decideRequest, handshakeResponse } from '../edge/handshake.js';
+import { checkJson, checkUrl } from '../edge/request-guard.js';
 import { requestIdOf } from '../edge/request-id.js';
 import { send } from '../edge/send.js';
-import { projectToken, rateLimitKey } from '../edge/token.js';
-import type { TokenLimits } from '../rate-limit.js';
+import { projectToken } from '../edge/token.js';
 import { readJson } from './read-json.js';
 
 const JSON_TYPE = /^(application\/(.+\+)?json|text\/plain)\s*(;|$)/i;
@@ -23,16 +23,16 @@ const LIMIT = 256 * 1024;
  * limit, validation, error shape, ETag/304); bodies it does not handle (a Content-Encoding
  * such as gzip, another content type) are left to express by returning false.
  */
-export function createFastDecide(deps: { decide: DecideService; directory: ProjectDirectory; limits: TokenLimits; logger: Logger; metrics: Metrics }) {
+export function createFastDecide(deps: { decide: DecideService; directory: ProjectDirectory; logger: Logger; metrics: Metrics }) {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const requestId = requestIdOf(req.headers['x-request-id']);
     try {
+      checkUrl(req.url ?? '');
       const body = await readJson(req, LIMIT);
+      checkJson(body);
       const token = projectToken(req.headers, body);
-      if (!(await deps.limits.allow(rateLimitKey(token, req.socket.remoteAddress)))) {
-        throw new AppError('rate_limited', `more than ${deps.limits.perSecond} requests per second for this token`, undefined, 1);
-      }
+      // The rate limit is counted inside the handshake's one Redis call (services/decide.ts).
       const project = await projectOfToken(deps.directory, token);
       const outcome = await deps.decide.decide(decideRequest(project.id, body));
       const r = handshakeResponse(outcome, req.headers['if-none-match'], new Date());

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { RouteModule } from '../app.js';
 import { jsonBody } from '../app.js';
 import { parse } from '../validate.js';
-import { page, parsePage } from '../pagination.js';
+import { page, parsePage, versionParam } from '../pagination.js';
 import { AppError } from '../../errors.js';
 import { cohortKeySchema } from '../../cohorts/cohort-definition.js';
 import { cohortCreateSchema, refreshIntervalSchema } from '../../cohorts/cohort-body.js';
@@ -21,7 +21,7 @@ const patchCohort = z
     description: z.string().max(2000).optional(),
     definition: z.unknown().optional(),
     refresh_interval_s: interval.optional(),
-    definition_version: z.number().int().min(1).optional(),
+    definition_version: z.number().int().min(1).max(2_147_483_647).optional(),
   })
   .strict();
 
@@ -72,7 +72,7 @@ function decodeCursor(raw: string | undefined): string | null {
 /** `If-Match: <definition_version>` (quotes and W/ allowed) or `definition_version` in the body; null when neither. */
 function expectedVersion(req: Request, bodyVersion: number | undefined): number | null {
   const header = req.headers['if-match'];
-  if (typeof header === 'string') return parse(z.coerce.number().int().min(1), header.replace(/^W\//, '').replace(/"/g, '').trim(), 'If-Match');
+  if (typeof header === 'string') return parse(versionParam, header.replace(/^W\//, '').replace(/"/g, '').trim(), 'If-Match');
   return bodyVersion ?? null;
 }
 

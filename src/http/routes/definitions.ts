@@ -4,14 +4,14 @@ import type { RouteModule } from '../app.js';
 import { jsonBody } from '../app.js';
 import { parse } from '../validate.js';
 import { AppError } from '../../errors.js';
-import { page, parsePage } from '../pagination.js';
+import { idCursor, page, parsePage, versionParam } from '../pagination.js';
 import type { DefinitionsService } from '../../services/definitions.js';
 import type { DefinitionKind } from '../../domain/definition.js';
 import type { AuditStore } from '../../ports/audit-store.js';
 
 const PLURAL: Record<DefinitionKind, string> = { flag: 'flags', config: 'configs', survey: 'surveys' };
 
-const versionSchema = z.coerce.number().int().min(1);
+const versionSchema = versionParam;
 
 /** The expected version for an update: `If-Match: <version>` (quotes allowed) or `version` in the body. */
 function expectedVersion(req: Request): number {
@@ -27,7 +27,7 @@ function expectedVersion(req: Request): number {
 
 const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().regex(/^\d+$/, 'must be a cursor returned by a previous page').transform(Number).optional(),
+  cursor: idCursor.optional(),
   entity_kind: z.string().max(50).optional(),
   entity_key: z.string().max(200).optional(),
   actor: z.string().max(200).optional(),

@@ -1,13 +1,15 @@
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { RouteModule } from '../app.js';
 import { jsonBody } from '../app.js';
-import { parse } from '../validate.js';
+import { parse, zodIssues } from '../validate.js';
+import { checkJson, inspectJson } from '../edge/request-guard.js';
 import { invalid } from '../../errors.js';
 import { bodyErrors } from './events.js';
 import type { PeopleService } from '../../services/people.js';
 import type { EngageUpdate } from '../../services/person-operations.js';
 import { LIMITS, checkDistinctId, isPlainObject } from '../../services/event-validation.js';
+import { noLimit } from '../rate-limit.js';
 
 const distinctId = z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).superRefine((s, ctx) => {
   const problem = checkDistinctId(s);
@@ -28,7 +30,7 @@ const update = z
     $union: z.record(z.array(z.unknown(), { invalid_type_error: 'must be a list' }), { invalid_type_error: 'must be a JSON object' }).optional(),
     $remove: object.optional(),
     $delete: z.union([z.literal(true), z.literal(''), z.null()], { errorMap: () => ({ message: 'must be true, "" or null' }) }).optional(),
-    $time: z.number().int().positive().optional(),
+    $time: z.number().int().positive().max(8_640_000_000_000_000).optional(),
     $token: z.string().optional(),
     $ip: z.string().optional(),
     $ignore_time: z.boolean().optional(),
@@ -59,21 +61,50 @@ function updatesOf(body: unknown): { list: unknown; path: string } {
   return { list: [single], path: '' };
 }
 
-/** The People API (PRODUCT.md 4.2), project token. */
-export function engageRoutes(deps: { people: Pick<PeopleService, 'apply'> }): RouteModule {
-  const batch = z.array(update, { invalid_type_error: 'must be a list of updates' }).min(1, 'must contain at least 1 update').max(LIMITS.eventsPerBatch, `at most ${LIMITS.eventsPerBatch} updates per request`);
+/** The first problem of one update as `{ field (full path), message }`, or null when it is valid. */
+function problemOf(raw: unknown, at: string): { field: string; message: string } | null {
+  const unsafe = inspectJson(raw, at, 32);
+  if (unsafe) return { field: unsafe.path, message: unsafe.message };
+  const r = update.safeParse(raw);
+  if (r.success) return null;
+  const issue = zodIssues(r.error, [at])[0];
+  return { field: issue.path, message: issue.message };
+}
+
+/**
+ * The People API (PRODUCT.md 4.2), project token. A single update that is invalid is a 400
+ * naming the field. In a batch each invalid update is reported by index and the valid ones
+ * apply, as events do: nothing valid is lost because a neighbour was invalid.
+ */
+export function engageRoutes(deps: { people: Pick<PeopleService, 'apply'>; rateLimit?: RequestHandler }): RouteModule {
+  const limit = deps.rateLimit ?? noLimit;
+  const batch = z.array(z.unknown(), { invalid_type_error: 'must be a list of updates' }).min(1, 'must contain at least 1 update').max(LIMITS.eventsPerBatch, `at most ${LIMITS.eventsPerBatch} updates per request`);
   return (app, auth) => {
-    app.post('/v1/engage', jsonBody(LIMITS.eventBodyBytes), bodyErrors, auth.requireProjectToken, async (req: Request, res: Response) => {
+    app.post('/v1/engage', jsonBody(LIMITS.eventBodyBytes, { items: true }), bodyErrors, auth.requireProjectToken, limit, async (req: Request, res: Response) => {
       const { list, path } = updatesOf(req.body);
-      // A single update's errors read `body.<field>`; batches read `body.updates[i].<field>`.
-      const parsed = path ? parse(batch, list, path) : [parse(update, (list as unknown[])[0], 'body')];
-      const result = await deps.people.apply(req.project!.id, parsed.map(toUpdate));
-      const at = (i: number) => (path ? `${path}[${i}]` : 'body');
-      res.json({
-        applied: result.applied,
-        rejected: result.rejected,
-        errors: result.errors.map((e) => ({ index: e.index, field: e.field.startsWith('(') ? at(e.index) : `${at(e.index)}.${e.field}`, message: e.message })),
+      if (!path) {
+        checkJson(list, 'body');
+        const single = parse(update, (list as unknown[])[0], 'body');
+        const result = await deps.people.apply(req.project!.id, [toUpdate(single)]);
+        res.json({ applied: result.applied, rejected: result.rejected, errors: result.errors.map((e) => ({ index: e.index, field: e.field.startsWith('(') ? 'body' : `body.${e.field}`, message: e.message })) });
+        return;
+      }
+      const items = parse(batch, list, path);
+      const at = (i: number) => `${path}[${i}]`;
+      const errors: Array<{ index: number; field: string; message: string }> = [];
+      const valid: Array<{ index: number; update: EngageUpdate }> = [];
+      items.forEach((raw, index) => {
+        const problem = problemOf(raw, at(index));
+        if (problem) errors.push({ index, ...problem });
+        else valid.push({ index, update: toUpdate(update.parse(raw)) });
       });
+      const result = valid.length ? await deps.people.apply(req.project!.id, valid.map((v) => v.update)) : { applied: 0, rejected: 0, errors: [] };
+      for (const e of result.errors) {
+        const index = valid[e.index].index;
+        errors.push({ index, field: e.field.startsWith('(') ? at(index) : `${at(index)}.${e.field}`, message: e.message });
+      }
+      errors.sort((a, b) => a.index - b.index);
+      res.json({ applied: result.applied, rejected: items.length - result.applied, errors });
     });
   };
 }

@@ -1,9 +1,10 @@
-import type { ErrorRequestHandler, Request, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { RouteModule } from '../app.js';
 import { jsonBody } from '../app.js';
 import { AppError, invalid } from '../../errors.js';
 import type { IngestService } from '../../services/ingest.js';
 import { LIMITS, isPlainObject } from '../../services/event-validation.js';
+import { noLimit } from '../rate-limit.js';
 
 const SHAPE = 'must be an event object, an array of events, or { "events": [ ... ] }';
 
@@ -35,9 +36,10 @@ export const bodyErrors: ErrorRequestHandler = (err, _req, _res, next) => {
 };
 
 /** Event ingestion (PRODUCT.md 4.1), project token; 5 MB bodies, gzip accepted. */
-export function eventRoutes(deps: { ingest: Pick<IngestService, 'ingest'> }): RouteModule {
+export function eventRoutes(deps: { ingest: Pick<IngestService, 'ingest'>; rateLimit?: RequestHandler }): RouteModule {
+  const limit = deps.rateLimit ?? noLimit;
   return (app, auth) => {
-    app.post('/v1/events', jsonBody(LIMITS.eventBodyBytes), bodyErrors, auth.requireProjectToken, async (req: Request, res: Response) => {
+    app.post('/v1/events', jsonBody(LIMITS.eventBodyBytes, { items: true }), bodyErrors, auth.requireProjectToken, limit, async (req: Request, res: Response) => {
       const { raw, path, single } = eventsOf(req.body);
       const where = path.join('.');
       if (raw.length === 0) throw invalid(`${where}: must contain at least 1 event`);

@@ -8,7 +8,7 @@ const eventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(20),
   cursor: z
     .string()
-    .regex(/^\d+_\d+$/, 'must be a cursor returned by a previous page')
+    .regex(/^\d{1,15}_\d{1,15}$/, 'must be a cursor returned by a previous page')
     .transform((c) => ({ time: Number(c.split('_')[0]), id: Number(c.split('_')[1]) }))
     .optional(),
 });

@@ -18,7 +18,7 @@ export function cohortsSection(deps: {
 export function decisionsSection(deps: { decide: DecideService }): PersonSection {
   return async ({ projectId, distinctId, req }) => {
     const explain = req.query.explain === '1' || req.query.explain === 'true';
-    const outcome = await deps.decide.decide({ projectId, distinctId, explain });
+    const outcome = await deps.decide.decide({ projectId, distinctId, explain, countRate: false });
     const r = outcome.result;
     return {
       decisions: {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RouteModule } from '../app.js';
 import { jsonBody } from '../app.js';
 import { parse } from '../validate.js';
-import { page, parsePage } from '../pagination.js';
+import { idParam, page, parsePage } from '../pagination.js';
 import type { ProjectsService } from '../../services/projects.js';
 import { TIERS, type Project } from '../../domain/project.js';
 import type { AdminKey } from '../../domain/admin-key.js';
@@ -13,11 +13,11 @@ const patchProject = z.object({ name: z.string().trim().min(1).max(200).optional
 const createKey = z.object({
   name: z.string().trim().min(1).max(200),
   /** omitted: the key is scoped to the project in the path only */
-  project_ids: z.array(z.number().int().positive()).min(1).nullable().optional(),
+  project_ids: z.array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).min(1).max(1_000).nullable().optional(),
 }).strict();
 
 /** `:project` is a positive integer id; anything else is a 404 like a missing project. */
-export const projectIdParam = z.coerce.number().int().positive();
+export const projectIdParam = idParam;
 
 const projectBody = (p: Project) => ({ id: p.id, name: p.name, tier: p.tier, token: p.token, created_at: p.createdAt });
 const keyBody = (k: AdminKey) => ({ id: k.id, name: k.name, prefix: k.prefix, project_ids: k.projectIds, created_at: k.createdAt, revoked_at: k.revokedAt });
