@@ -119,6 +119,7 @@ export function createClient(token: string, options?: ClientOptions): Switchboar
     maxQueue: num(o.maxQueue, 1000, 1, 100_000),
     batchSize: num(o.batchSize, 100, 1, 1000),
     flushIntervalMs: num(o.flushIntervalMs, 1000, 0, 3_600_000),
+    retryBaseMs: num(o.retryBaseMs, 500, 1, 60_000),
   });
   const here = () => (globalThis as { location?: { href?: string } }).location?.href;
 
@@ -148,7 +149,7 @@ export function createClient(token: string, options?: ClientOptions): Switchboar
   } else decisions.load(who());
   const first = refresh();
   const readyP: Promise<void> = boot ? Promise.resolve() : Promise.race([first, sleep(timeoutMs)]);
-  const refreshMs = num(o.refreshIntervalMs, 300_000, 0, 86_400_000);
+  const refreshMs = o.refreshIntervalMs === 0 ? 0 : num(o.refreshIntervalMs, 300_000, 1000, 86_400_000);
   const interval = refreshMs > 0 ? setInterval(() => void refresh(), refreshMs) : undefined;
   (interval as { unref?: () => void } | undefined)?.unref?.();
   if (queue.length > 0) void queue.flush();

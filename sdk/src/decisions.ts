@@ -37,9 +37,10 @@ function parse(body: unknown): { flags: Map<string, Decision>; configs: Map<stri
   const configs = mapOf(body.configs, true);
   if (!flags || !configs) return null;
   for (const m of [flags, configs]) for (const d of m.values()) if (!isObject(d) || !('value' in d) || typeof d.reason !== 'string') return null;
-  const surveys = body.surveys.filter((s): s is Survey => isObject(s) && typeof s.key === 'string' && isObject(s.triggers));
-  return { flags, configs, surveys };
+  return { flags, configs, surveys: surveysOf(body.surveys) };
 }
+
+const surveysOf = (list: unknown): Survey[] => (Array.isArray(list) ? list.filter((s): s is Survey => isObject(s) && typeof s.key === 'string' && isObject(s.triggers)) : []);
 
 export function createDecisions(deps: { kv: Kv; post: Post; fail: (where: string, err: unknown) => void; onStatus: (s: Status) => void; onChange: (keys: string[]) => void }) {
   let flags = new Map<string, Decision>();
@@ -95,7 +96,7 @@ export function createDecisions(deps: { kv: Kv; post: Post; fail: (where: string
       return true;
     },
     bootstrap(b: Bootstrap) {
-      replace(mapOf(b.flags, false)!, mapOf(b.configs, false)!, Array.isArray(b.surveys) ? b.surveys : []);
+      replace(mapOf(b.flags, false)!, mapOf(b.configs, false)!, surveysOf(b.surveys));
       etag = null;
       setStatus('ready');
     },

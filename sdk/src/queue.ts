@@ -25,6 +25,7 @@ export interface QueueDeps {
   maxQueue: number;
   batchSize: number;
   flushIntervalMs: number;
+  retryBaseMs: number;
 }
 
 const PATH = { e: '/v1/events', p: '/v1/engage', a: '/v1/alias' } as const;
@@ -33,11 +34,11 @@ const KEEPALIVE_BYTES = 60_000;
 
 /**
  * Delay before retry `attempt` (0-based): "equal jitter", half fixed and half random, of
- * min(30 s, 500 ms × 2^attempt) (after AWS's "Exponential Backoff And Jitter", 2015); a
+ * min(30 s, baseMs (500) × 2^attempt) (after AWS's "Exponential Backoff And Jitter", 2015); a
  * `Retry-After` from the server is a floor.
  */
-export function backoffMs(attempt: number, retryAfter?: number, random = Math.random): number {
-  const cap = Math.min(30_000, 500 * 2 ** Math.min(attempt, 16));
+export function backoffMs(attempt: number, retryAfter?: number, baseMs = 500, random = Math.random): number {
+  const cap = Math.min(30_000, baseMs * 2 ** Math.min(attempt, 16));
   return Math.max(retryAfter ?? 0, cap / 2 + (random() * cap) / 2);
 }
 
@@ -125,7 +126,7 @@ export function createQueue(d: QueueDeps) {
         remove(run);
       } else if (retryable(reply.status) || (reply.status >= 200 && reply.status < 300)) {
         // a 2xx we cannot read is not a confirmed delivery: retry (the server dedups by $insert_id)
-        const wait = backoffMs(attempt++, reply.retryAfterMs);
+        const wait = backoffMs(attempt++, reply.retryAfterMs, d.retryBaseMs);
         retryAt = Date.now() + wait;
         d.stats.retries++;
         d.fail('deliver', reply.error ?? `HTTP ${reply.status}`);

@@ -96,7 +96,9 @@ export interface ClientOptions {
   maxQueue?: number;
   /** Most events per request (server limit 1000); default 100. */
   batchSize?: number;
-  /** Handshake again every this many ms (with If-None-Match); 0 turns the timer off; default 300000. */
+  /** First retry delay in ms, doubled per failure up to 30 s (half of it random); default 500. */
+  retryBaseMs?: number;
+  /** Handshake again every this many ms (with If-None-Match; at least 1000); 0 turns the timer off; default 300000. */
   refreshIntervalMs?: number;
   /** Start identified as this id (a logged-in user the server knows); no alias is sent. */
   distinctId?: string;

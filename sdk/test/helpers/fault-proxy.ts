@@ -4,7 +4,8 @@
  * (with `Retry-After: retryAfterS`), answered by the proxy; `drop` (the connection is
  * destroyed before forwarding); `lose` (forwarded, then the connection is destroyed instead
  * of answering: the server stored it, the client never hears); `hang` (never answers). It
- * records every request (path, time, status) and can serve static files (a test page).
+ * records every request (path, time, mode, status) and can serve static files (a test page).
+ * `script([...])` gives the next requests one mode each (an outage of a known shape).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +23,7 @@ export interface Seen {
 export async function startFaultProxy(target: string, files: Record<string, { type: string; body: string | Buffer }> = {}) {
   let mode: Mode = 'pass';
   let retryAfterS = 1;
+  let script: Mode[] = [];
   const seen: Seen[] = [];
   const hung = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
@@ -35,17 +37,18 @@ export async function startFaultProxy(target: string, files: Record<string, { ty
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const record: Seen = { path, at: Date.now(), mode, status: 0, body: body.toString('utf8') };
+      const now = script.length > 0 ? script.shift()! : mode;
+      const record: Seen = { path, at: Date.now(), mode: now, status: 0, body: body.toString('utf8') };
       seen.push(record);
-      if (mode === 'drop') return void req.socket.destroy();
-      if (mode === 'hang') return void hung.add(res);
-      if (mode === '503' || mode === '429') {
-        record.status = Number(mode);
+      if (now === 'drop') return void req.socket.destroy();
+      if (now === 'hang') return void hung.add(res);
+      if (now === '503' || now === '429') {
+        record.status = Number(now);
         res.writeHead(record.status, { 'Content-Type': 'application/json', 'Retry-After': String(retryAfterS) });
-        res.end(JSON.stringify({ error: { code: mode === '503' ? 'unavailable' : 'rate_limited', message: 'injected by the test proxy' } }));
+        res.end(JSON.stringify({ error: { code: now === '503' ? 'unavailable' : 'rate_limited', message: 'injected by the test proxy' } }));
         return;
       }
-      const lose = mode === 'lose';
+      const lose = now === 'lose';
       const headers = { ...req.headers, host: new URL(target).host };
       const up = http.request(`${target}${req.url}`, { method: req.method, headers }, (upRes) => {
         record.status = upRes.statusCode ?? 0;
@@ -73,6 +76,11 @@ export async function startFaultProxy(target: string, files: Record<string, { ty
         for (const r of hung) r.socket?.destroy();
         hung.clear();
       }
+    },
+    /** The next requests get these modes, one each, then the current mode again. */
+    script(modes: Mode[], retryAfter = 1) {
+      script = [...modes];
+      retryAfterS = retryAfter;
     },
     async close() {
       for (const r of hung) r.socket?.destroy();
