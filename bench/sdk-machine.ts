@@ -1,4 +1,4 @@
-/** What an SDK benchmark ran on: CPU, memory, Node, the commit, whether the tree was dirty, load. */
+/** What an SDK benchmark ran on: CPU, memory, Node, the commit, whether the tree (results aside) was dirty, load. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,7 +20,8 @@ export function sdkMachine() {
     memory_gib: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     commit: sh('git', ['rev-parse', 'HEAD']),
-    dirty: sh('git', ['status', '--porcelain']) !== '',
+    // results this run writes do not make the tree dirty
+    dirty: sh('git', ['status', '--porcelain', '--', '.', ':!bench/results']) !== '',
     loadavg_1m_at_start: os.loadavg()[0],
   };
 }

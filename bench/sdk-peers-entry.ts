@@ -6,7 +6,7 @@
  */
 import { GrowthBook } from '@growthbook/growthbook';
 import { initialize } from 'launchdarkly-js-client-sdk';
-import posthog from 'posthog-js';
+import { posthog } from 'posthog-js';
 import { createClient, type Handshake } from '../sdk/src/index.js';
 
 type Check = (key: string) => boolean;
