@@ -12,52 +12,8 @@ import { createQueue } from './queue.js';
 import { createKv, defaultStorage } from './storage.js';
 import { createSurveys } from './surveys.js';
 import { createPost } from './transport.js';
-import type { ClientOptions, Decision, ErrorCode, JsonValue, Stats, Status, Storage, Survey } from './types.js';
+import type { ClientOptions, Decision, ErrorCode, People, Stats, Status, Storage, SwitchboardClient } from './types.js';
 import { createTracker } from './tracker.js';
-
-export type People = Record<'set' | 'setOnce' | 'append' | 'remove', (properties: Record<string, unknown>) => void> & {
-  add(properties: Record<string, number>): void;
-  union(properties: Record<string, unknown[]>): void;
-  unset(keys: string[]): void;
-};
-
-export interface SwitchboardClient {
-  /** Resolves after the first handshake or `timeoutMs`, whichever comes first; never rejects. */
-  ready(): Promise<void>;
-  isEnabled(key: string, defaultValue: boolean): boolean;
-  getVariant(key: string, defaultValue?: string | null): string | null;
-  getPayload(key: string, defaultValue?: JsonValue): JsonValue | undefined;
-  getConfig<T = JsonValue>(key: string, defaultValue: T): T;
-  /** The whole record: value, variant, reason (STALE offline), rule_id, freshness; reason ERROR with error_code when absent. */
-  getDecision(key: string): Decision;
-  /** Eligible surveys not answered here. */
-  getSurveys(): Survey[];
-  /** Called with the keys whose value or variant changed; returns an unsubscribe function. */
-  onChange(listener: (keys: string[]) => void): () => void;
-  onStatus(listener: (status: Status) => void): () => void;
-  status(): Status;
-  /** Logs in as `id`: `/v1/alias` once (anonymous → identified), `$set` of `properties`, then a handshake with `anon_id`. */
-  identify(id: string, properties?: Record<string, unknown>): Promise<void>;
-  /** Logs out: a new anonymous id, decisions of the new id. */
-  reset(): Promise<void>;
-  /** A handshake now (If-None-Match). */
-  refresh(): Promise<void>;
-  distinctId(): string;
-  anonymousId(): string;
-  track(event: string, properties?: Record<string, unknown>): void;
-  /** A `$pageview` event (at `url`, default the page's) and the page-view survey triggers. */
-  page(url?: string, properties?: Record<string, unknown>): void;
-  people: People;
-  /** Sends `survey shown` (starts the survey's wait period) and re-asks for decisions. */
-  surveyShown(key: string): Promise<void>;
-  /** Sends `survey sent` with the answers; the survey is not offered again. */
-  answerSurvey(key: string, answers: JsonValue): Promise<void>;
-  /** Sends everything queued; true when the queue is empty. */
-  flush(): Promise<boolean>;
-  stats(): Stats;
-  /** Stops timers and listeners after a last flush (bounded by `timeoutMs`). */
-  close(): Promise<void>;
-}
 
 const num = (v: unknown, d: number, min: number, max: number) => (typeof v === 'number' && v >= min && v <= max ? Math.floor(v) : d);
 const isStorage = (s: unknown): s is Storage => isObject(s) && ['getItem', 'setItem', 'removeItem'].every((m) => typeof s[m] === 'function');
@@ -325,4 +281,4 @@ export function createClient(token: string, options?: ClientOptions): Switchboar
   return client;
 }
 
-export type { PeopleOp };
+export type { PeopleOp, People, SwitchboardClient };

@@ -126,3 +126,48 @@ export interface Stats {
   lastError: { at: number; where: string; message: string } | null;
   lastHandshakeAt: number | null;
 }
+
+/** Profile updates (`/v1/engage`): each queues one update for the current distinct_id. */
+export type People = Record<'set' | 'setOnce' | 'append' | 'remove', (properties: Record<string, unknown>) => void> & {
+  add(properties: Record<string, number>): void;
+  union(properties: Record<string, unknown[]>): void;
+  unset(keys: string[]): void;
+};
+
+export interface SwitchboardClient {
+  /** Resolves after the first handshake or `timeoutMs`, whichever comes first; never rejects. */
+  ready(): Promise<void>;
+  isEnabled(key: string, defaultValue: boolean): boolean;
+  getVariant(key: string, defaultValue?: string | null): string | null;
+  getPayload(key: string, defaultValue?: JsonValue): JsonValue | undefined;
+  getConfig<T = JsonValue>(key: string, defaultValue: T): T;
+  /** The whole record: value, variant, reason (STALE offline), rule_id, freshness; reason ERROR with error_code when absent. */
+  getDecision(key: string): Decision;
+  /** Eligible surveys not answered here. */
+  getSurveys(): Survey[];
+  /** Called with the keys whose value or variant changed; returns an unsubscribe function. */
+  onChange(listener: (keys: string[]) => void): () => void;
+  onStatus(listener: (status: Status) => void): () => void;
+  status(): Status;
+  /** Logs in as `id`: `/v1/alias` once (anonymous → identified), `$set` of `properties`, then a handshake with `anon_id`. */
+  identify(id: string, properties?: Record<string, unknown>): Promise<void>;
+  /** Logs out: a new anonymous id, decisions of the new id. */
+  reset(): Promise<void>;
+  /** A handshake now (If-None-Match). */
+  refresh(): Promise<void>;
+  distinctId(): string;
+  anonymousId(): string;
+  track(event: string, properties?: Record<string, unknown>): void;
+  /** A `$pageview` event (at `url`, default the page's) and the page-view survey triggers. */
+  page(url?: string, properties?: Record<string, unknown>): void;
+  people: People;
+  /** Sends `survey shown` (starts the survey's wait period) and re-asks for decisions. */
+  surveyShown(key: string): Promise<void>;
+  /** Sends `survey sent` with the answers; the survey is not offered again. */
+  answerSurvey(key: string, answers: JsonValue): Promise<void>;
+  /** Sends everything queued; true when the queue is empty. */
+  flush(): Promise<boolean>;
+  stats(): Stats;
+  /** Stops timers and listeners after a last flush (bounded by `timeoutMs`). */
+  close(): Promise<void>;
+}
