@@ -25,6 +25,11 @@ export function createFakeHandshakeReader(deps: { identity: FakeIdentityCache; m
   let once: Error | null = null;
   /** handshakes counted per project (one window for the whole test) */
   const rate = new Map<number, number>();
+  const hit = (projectId: number) => {
+    const n = (rate.get(projectId) ?? 0) + 1;
+    rate.set(projectId, n);
+    return n;
+  };
   let always: Error | null = null;
   const reader: HandshakeReader & { calls: FakeReadCall[]; failNext(err: Error): void; fail(err: Error | null): void } = {
     async read(projectId, distinctId, anonId, cohortIds, surveyKeys, countRate = false): Promise<HandshakeRead> {
@@ -45,7 +50,7 @@ export function createFakeHandshakeReader(deps: { identity: FakeIdentityCache; m
         members,
         missing: (await deps.membership.liveVersions(projectId, cohortIds)).flatMap((v, i) => (v === null ? [i] : [])),
         responses: surveyKeys.map((k) => deps.identity.responses(projectId, k)),
-        rateCount: countRate ? (rate.set(projectId, (rate.get(projectId) ?? 0) + 1), rate.get(projectId)!) : 0,
+        rateCount: countRate ? hit(projectId) : 0,
       };
     },
     calls,

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { AppError } from '../../errors.js';
 import type { Metrics } from '../../metrics.js';
 import type { DecideService } from '../../services/decide.js';
 import type { ProjectDirectory } from '../../services/project-directory.js';

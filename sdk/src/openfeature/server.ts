@@ -1,0 +1,1 @@
+export { SwitchboardServerProvider, type ServerProviderOptions } from './server-provider.js';

@@ -1,0 +1,1 @@
+export { SwitchboardWebProvider } from './web-provider.js';
