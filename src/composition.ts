@@ -24,10 +24,14 @@ function wireFeedListeners(feeds: Feeds, cohorts: CohortFeature): void {
 
 function composeServices(config: Config, opts: ComposeOptions) {
   const infra = createInfra(config, opts);
-  const admin = composeAdmin(infra);
   const feeds = composeFeeds(infra);
   const cohorts = composeCohorts(infra);
   const decisions = composeDecisions(infra, feeds);
+  // A changed project (tier, allowed_origins) is re-read here at once, elsewhere on the notice.
+  const admin = composeAdmin(infra, (projectId) => {
+    decisions.directory.invalidate();
+    return infra.notifyDefinitions(projectId);
+  });
   wireFeedListeners(feeds, cohorts);
   return { infra, admin, feeds, cohorts, decisions };
 }

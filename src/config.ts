@@ -28,6 +28,8 @@ const schema = z.object({
   INIT_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** ms a Redis command may take on the decision path before we answer from memory. */
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** ms one cohort query may run before PostgreSQL cancels it (the run fails with code `timeout`). */
+  COHORT_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
   /** ms between definition-version polls (changes are served within about this long). */
   DEFINITIONS_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Whether `serve` also runs the cohort refresher in-process. */

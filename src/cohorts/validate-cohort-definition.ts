@@ -6,12 +6,15 @@
  */
 import { formatPath, type FieldIssue } from '../errors.js';
 import { cohortNodeSchema, walkCohortDefinition, type CohortDefinition, type PropertyTest } from './cohort-definition.js';
+import { regexHazard } from './regex-safety.js';
 import { isDateInput, isDuration, isRelativeDate, resolveDate } from './dates.js';
 
 /** Deepest nesting of groups allowed (the root is depth 1). */
 export const MAX_DEPTH = 10;
 /** Most nodes (groups and filters) in one definition; keeps compiled SQL bounded. */
 export const MAX_NODES = 200;
+/** Largest definition, bytes of its JSON (PRODUCT.md 12). */
+export const MAX_DEFINITION_BYTES = 64 * 1024;
 
 type Path = Array<string | number>;
 
@@ -36,10 +39,18 @@ function checkPropertyTest(t: PropertyTest, path: Path, add: (p: Path, m: string
       return;
     case 'contains':
     case 'icontains':
-    case 'regex':
-    case 'not_regex':
       if (typeof v !== 'string' || v.length === 0) add(at, `${t.operator} needs a non-empty string, got ${typeOf(v)}`);
       return;
+    case 'regex':
+    case 'not_regex': {
+      if (typeof v !== 'string' || v.length === 0) {
+        add(at, `${t.operator} needs a non-empty string, got ${typeOf(v)}`);
+        return;
+      }
+      const hazard = regexHazard(v);
+      if (hazard) add(at, `invalid regex: ${hazard}`);
+      return;
+    }
     case 'gt':
     case 'gte':
     case 'lt':
@@ -99,5 +110,7 @@ export function validateCohortDefinition(input: unknown, prefix: Path = ['defini
     if (node.type === 'behavioral') checkBehavioral(node, path, add);
   });
   if (nodes > MAX_NODES) add([], `at most ${MAX_NODES} conditions in one definition (found ${nodes})`);
+  const bytes = Buffer.byteLength(JSON.stringify(parsed.data));
+  if (bytes > MAX_DEFINITION_BYTES) add([], `a definition is at most ${MAX_DEFINITION_BYTES} bytes of JSON (found ${bytes})`);
   return issues.length ? { issues } : { definition: parsed.data, issues: [] };
 }

@@ -4,8 +4,9 @@ import { createProjectsService } from '../services/projects.js';
 import type { Infra } from './infra.js';
 import { once } from './once.js';
 
-export function composeAdmin(infra: Infra) {
-  const projects = once(() => createProjectsService({ projects: infra.stores.projects, adminKeys: infra.stores.adminKeys, audit: infra.stores.audit }));
+/** `projectChanged`: after a project update (default: the definitions notice). */
+export function composeAdmin(infra: Infra, projectChanged: (projectId: number) => Promise<void> = infra.notifyDefinitions) {
+  const projects = once(() => createProjectsService({ projects: infra.stores.projects, adminKeys: infra.stores.adminKeys, audit: infra.stores.audit, notify: projectChanged }));
   const definitions = once(() => createDefinitionsService({ tx: infra.tx, definitions: infra.stores.definitions, audit: infra.stores.audit, notify: infra.notifyDefinitions }));
   return {
     get projects() {

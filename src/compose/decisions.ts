@@ -15,7 +15,7 @@ export function composeDecisions(infra: Infra, feeds: Feeds) {
   const directory = once(() => createProjectDirectory({ store: infra.stores.projects }));
   const snapshots = once(() => {
     const notifier = infra.notifier;
-    const s = createSnapshots({ source: infra.stores.snapshotSource, logger, pollMs: config.DEFINITIONS_POLL_MS, subscribe: (onProject) => notifier.subscribe(onProject), onLoad: () => metrics.snapshotLoads.inc() });
+    const s = createSnapshots({ source: infra.stores.snapshotSource, logger, pollMs: config.DEFINITIONS_POLL_MS, subscribe: (onProject) => notifier.subscribe((id) => { directory().invalidate(); onProject(id); }), onLoad: () => metrics.snapshotLoads.inc() });
     infra.background.push(s);
     return s;
   });
@@ -25,7 +25,7 @@ export function composeDecisions(infra: Infra, feeds: Feeds) {
     return e;
   });
   const decide = once(() =>
-    createDecideService({ snapshots: snapshots(), reader: infra.stores.handshakeReader, identityFallback: { resolve: feeds.identity.resolveFromStore }, metrics, logger, exposures: exposures(), rateLimitPerS: config.RATE_LIMIT_PER_S }),
+    createDecideService({ snapshots: snapshots(), reader: infra.stores.handshakeReader, identityFallback: { resolve: feeds.identity.resolveFromStore }, membership: infra.stores.membership, metrics, logger, exposures: exposures(), rateLimitPerS: config.RATE_LIMIT_PER_S }),
   );
 
   return {

@@ -4,7 +4,8 @@
  * `bulk` for write-throughs and rebuilds; `cohorts` for materialization without a timeout),
  * the key layout, metrics, and every store. The only place that opens connections.
  */
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../logging.js';
 import type { Config } from '../config.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { createTransactions } from '../adapters/postgres/db.js';
@@ -23,7 +24,7 @@ export interface InfraOptions {
 }
 
 export function createInfra(config: Config, opts: InfraOptions = {}) {
-  const logger = opts.logger ?? pino({ level: config.LOG_LEVEL });
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const metrics: Metrics = createMetrics({ defaults: opts.defaultMetrics });
   const keys: Keys = createKeys(config.REDIS_PREFIX);
   const opened: { redis: RedisClient[]; pool: Pool | null } = { redis: [], pool: null };

@@ -11,7 +11,16 @@ export interface Project {
   tier: Tier;
   token: string;
   createdAt: string;
+  /**
+   * Origins (`https://app.example.com`) whose browser pages may call the public endpoints
+   * (CORS); `['*']` or null: any origin; `[]`: none.
+   */
+  allowedOrigins: string[] | null;
 }
+
+/** True when a browser page from `origin` may read the project's public answers. */
+export const allowsOrigin = (project: Pick<Project, 'allowedOrigins'>, origin: string): boolean =>
+  project.allowedOrigins === null || project.allowedOrigins.includes('*') || project.allowedOrigins.includes(origin);
 
 /** Seconds between scheduled refreshes of a cohort, by project tier (PRODUCT.md 6.3); a cohort may ask for slower, never faster. */
 export const TIER_INTERVAL_S: Readonly<Record<Tier, number>> = { hobby: 1800, pro: 300, growth: 60, enterprise: 30 };

@@ -4,6 +4,8 @@ import type { Metrics } from '../metrics.js';
 import type { Auth } from './auth.js';
 import { checkJson, checkUrl } from './edge/request-guard.js';
 import { requestIdOf } from './edge/request-id.js';
+import { corsHeaders, preflight } from './edge/cors.js';
+import { send } from './edge/send.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 
 /** A route module adds its routes to the app; it receives the auth middlewares. */
@@ -50,6 +52,15 @@ export function createApp(deps: HttpDeps): Express {
       next(err);
     }
   });
+
+  // CORS for browser SDKs on the public paths only: preflights end here (edge/cors.ts).
+  app.use((req, res, next) => {
+    const pre = preflight(req.method, req.url, req.headers);
+    if (pre) return send(res, pre);
+    for (const [k, v] of Object.entries(corsHeaders(req.url, req.headers))) res.setHeader(k, v);
+    next();
+  });
+  app.use(deps.auth.originGuard);
 
   for (const mount of deps.routes) mount(app, deps.auth);
 

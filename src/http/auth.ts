@@ -1,8 +1,10 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
-import { bearerToken, projectToken } from './edge/token.js';
+import { bearerToken, ofrepToken, projectToken } from './edge/token.js';
+import { checkOrigin, isPublicPath } from './edge/cors.js';
 import type { AdminPrincipal, ProjectsService } from '../services/projects.js';
+import { canWrite } from '../domain/admin-key.js';
 import type { ProjectDirectory } from '../services/project-directory.js';
 import type { Project } from '../domain/project.js';
 
@@ -34,6 +36,12 @@ export interface Auth {
    * missing one, so keys learn nothing about other projects.
    */
   requireAdminProject: RequestHandler;
+  /**
+   * For every public request from a browser (`Origin`) whose token is in a header: 403 when
+   * the project does not allow the origin (edge/cors.ts). Tokens in the body are checked by
+   * requireProjectToken. An unknown token passes on to the route's own 401.
+   */
+  originGuard: RequestHandler;
 }
 
 /**
@@ -52,13 +60,35 @@ export async function projectOfToken(directory: ProjectDirectory, token: string 
   return project;
 }
 
+/** checkOrigin, withdrawing the CORS header edge/cors.ts set so a refused page reads nothing. */
+function guardOrigin(project: Project, headers: Request['headers'], res: Response): void {
+  try {
+    checkOrigin(project, headers);
+  } catch (err) {
+    res.removeHeader('Access-Control-Allow-Origin');
+    throw err;
+  }
+}
+
+/** What a `read` key may call: GET and HEAD, and the dry-run previews (POST …/preview). */
+export const readOnlyRequest = (method: string, path: string): boolean =>
+  method === 'GET' || method === 'HEAD' || (method === 'POST' && /\/preview\/?$/.test(path));
+
 /**
  * `admitAdmin(keyId)` throws a rate_limited AppError when the admin key is over its limit
  * (http/rate-limit.ts `admitter`); without it admin requests are not limited.
  */
 export function createAuth(deps: { directory: ProjectDirectory; projects: ProjectsService; admitAdmin?: (keyId: number) => Promise<void> }): Auth {
-  const requireProjectToken: RequestHandler = async (req, _res, next) => {
+  const requireProjectToken: RequestHandler = async (req, res, next) => {
     req.project = await projectOfToken(deps.directory, projectToken(req.headers, req.body));
+    guardOrigin(req.project, req.headers, res);
+    next();
+  };
+
+  const originGuard: RequestHandler = async (req, res, next) => {
+    const token = req.headers.origin && isPublicPath(req.path) ? ofrepToken(req.headers) : undefined;
+    const project = token ? await deps.directory.byToken(token).catch(() => null) : null;
+    if (project) guardOrigin(project, req.headers, res);
     next();
   };
 
@@ -69,6 +99,9 @@ export function createAuth(deps: { directory: ProjectDirectory; projects: Projec
     if (!who) throw new AppError('unauthorized', 'invalid or revoked admin key');
     req.admin = who;
     await deps.admitAdmin?.(who.keyId);
+    if (!canWrite(who) && !readOnlyRequest(req.method, req.path)) {
+      throw new AppError('forbidden', 'this admin key is read-only (scope "read"): it may GET, preview and explain, not change anything');
+    }
     next();
   };
 
@@ -80,5 +113,5 @@ export function createAuth(deps: { directory: ProjectDirectory; projects: Projec
     next();
   };
 
-  return { requireProjectToken, requireAdmin, requireAdminProject };
+  return { requireProjectToken, requireAdmin, requireAdminProject, originGuard };
 }

@@ -1,5 +1,12 @@
 import type { Project, Tier } from '../domain/project.js';
 
+/** A change to a project; `allowedOrigins` null sets "any origin", undefined leaves it. */
+export interface ProjectPatch {
+  name?: string;
+  tier?: Tier;
+  allowedOrigins?: string[] | null;
+}
+
 /** Projects (PRODUCT.md 2). */
 export interface ProjectStore {
   insert(name: string, tier: Tier, token: string): Promise<Project>;
@@ -8,6 +15,6 @@ export interface ProjectStore {
   /** keyset page by id; `projectIds` null means every project */
   list(projectIds: number[] | null, afterId: number, limit: number): Promise<Project[]>;
   /** also marks the project's definitions changed (tier changes cohort schedules) */
-  update(id: number, patch: { name?: string; tier?: Tier }): Promise<Project | null>;
+  update(id: number, patch: ProjectPatch): Promise<Project | null>;
   all(): Promise<Project[]>;
 }

@@ -6,6 +6,7 @@ import { createLastKnown } from './last-known.js';
 import { decisionInput, personOf } from './decision-input.js';
 import { AppError } from '../errors.js';
 import type { HandshakeRead, HandshakeReader } from '../ports/handshake-reader.js';
+import type { MembershipStore } from '../ports/membership-store.js';
 
 /** Identity as PostgreSQL knows it; used only when Redis lost the identity map (after a flush). */
 export interface IdentityFallback {
@@ -50,6 +51,11 @@ export interface DecideDeps {
   snapshots: Snapshots;
   reader: HandshakeReader;
   identityFallback?: IdentityFallback;
+  /**
+   * Membership of a person the identity fallback found: the handshake's read checked no
+   * person (Redis did not know the id). Without it such cohorts read as unavailable.
+   */
+  membership?: Pick<MembershipStore, 'membership'>;
   metrics?: Metrics;
   logger: Logger;
   now?: () => number;
@@ -98,6 +104,22 @@ export function createDecideService(deps: DecideDeps) {
     return out;
   }
 
+  /**
+   * The handshake read with the membership of `personId` (found in PostgreSQL): the read's own
+   * answers checked no person. When Redis cannot say, every cohort is unavailable (its rules
+   * are skipped), never "not a member".
+   */
+  async function membershipOf(req: DecideRequest, personId: number, cohortIds: readonly number[], read: HandshakeRead): Promise<HandshakeRead> {
+    const distinctIds = req.anonId && req.anonId !== req.distinctId ? [req.distinctId, req.anonId] : [req.distinctId];
+    const answers = deps.membership ? await deps.membership.membership(req.projectId, cohortIds.slice(), { personId, distinctIds }).catch(() => null) : null;
+    if (!answers) return { ...read, members: cohortIds.map(() => false), missing: cohortIds.map((_, i) => i) };
+    const missing: number[] = [];
+    answers.forEach((a, i) => {
+      if (a.version === null) missing.push(i);
+    });
+    return { ...read, members: answers.map((a) => a.member), missing };
+  }
+
   async function snapshotOf(projectId: number): Promise<ProjectSnapshot> {
     const snap = deps.snapshots.peek(projectId) ?? (await deps.snapshots.get(projectId).catch(() => null));
     if (!snap) throw new AppError('unavailable', 'definitions are not loaded yet; retry', undefined, 1);
@@ -132,7 +154,10 @@ export function createDecideService(deps: DecideDeps) {
       if (read.personId === null && !read.identityReady && deps.identityFallback) {
         // Redis lost the identity map (restart/flush): PostgreSQL answers while it is rebuilt.
         const id = await deps.identityFallback.resolve(req.projectId, req.distinctId, req.anonId).catch(() => null);
-        if (id) person = { personId: id.personId, bucketingKey: id.bucketingKey, properties: id.properties, surveyHistory: id.surveyHistory ?? { answered: [], lastShownAt: null } };
+        if (id) {
+          person = { personId: id.personId, bucketingKey: id.bucketingKey, properties: id.properties, surveyHistory: id.surveyHistory ?? { answered: [], lastShownAt: null } };
+          if (id.personId !== null && cohortIds.length) read = await membershipOf(req, id.personId, cohortIds, read);
+        }
       }
 
       const t1 = performance.now();

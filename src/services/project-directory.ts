@@ -47,15 +47,27 @@ export function createProjectDirectory(opts: ProjectDirectoryOptions) {
     async byToken(token: string): Promise<Project | null> {
       const entry = cache.get(token);
       if (entry) {
+        // Invalidated: wait for the new row, or keep the known one if PostgreSQL is away.
+        if (entry.project && entry.fetchedAt === Number.NEGATIVE_INFINITY) {
+          const known = entry.project;
+          return fetch(token).catch(() => {
+            entry.fetchedAt = now(); // served as known for another ttl, not re-asked per request
+            return known;
+          });
+        }
         const age = now() - entry.fetchedAt;
         if (entry.project && age > ttl) void fetch(token).catch(() => {});
         if (entry.project || age <= negativeTtl) return entry.project;
       }
       return fetch(token);
     },
-    /** Drops cached entries (after a project update). */
+    /**
+     * Marks every entry invalid (after a project changed, e.g. its allowed_origins): the next
+     * request waits for the row to be re-read, and keeps the cached project if PostgreSQL
+     * cannot answer, so an outage never turns a known token into a 503.
+     */
     invalidate(): void {
-      cache.clear();
+      for (const entry of cache.values()) entry.fetchedAt = Number.NEGATIVE_INFINITY;
     },
   };
 }

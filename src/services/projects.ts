@@ -1,28 +1,29 @@
 import { AppError, notFound } from '../errors.js';
 import { hashSecret, newAdminSecret, newProjectToken, secretPrefix } from './secrets.js';
-import type { AdminKey } from '../domain/admin-key.js';
+import { timingSafeEqual } from 'node:crypto';
+import { canAccess, type AdminKey, type AdminPrincipal, type KeyScope } from '../domain/admin-key.js';
 import type { AdminKeyStore } from '../ports/admin-key-store.js';
 import type { AuditStore } from '../ports/audit-store.js';
 import type { Project, Tier } from '../domain/project.js';
-import type { ProjectStore } from '../ports/project-store.js';
+import type { ProjectPatch, ProjectStore } from '../ports/project-store.js';
 
-/** Who is calling the admin API: a key id and the projects it may touch (null: all). */
-export interface AdminPrincipal {
-  keyId: number;
-  actor: string;
-  projectIds: number[] | null;
-}
+export type { AdminPrincipal };
 
 export interface ProjectsDeps {
   projects: ProjectStore;
   adminKeys: AdminKeyStore;
   audit: AuditStore;
+  /** tells API processes a project changed (tier, allowed_origins); failures are ignored */
+  notify?: (projectId: number) => Promise<void>;
 }
 
-export const canAccess = (who: AdminPrincipal, projectId: number) =>
-  who.projectIds === null || who.projectIds.includes(projectId);
+/** Constant-time equality of a SHA-256 digest and a stored hex hash. */
+function sameHash(digest: Buffer, storedHex: string): boolean {
+  const stored = Buffer.from(storedHex, 'hex');
+  return stored.length === digest.length && timingSafeEqual(stored, digest);
+}
 
-/** Projects and admin keys: creation, scoping, revocation (PRODUCT.md 9). */
+/** Projects and admin keys: creation, scoping, rotation, revocation (PRODUCT.md 9, 17). */
 export function createProjectsService(deps: ProjectsDeps) {
   const { projects, adminKeys, audit } = deps;
 
@@ -31,6 +32,19 @@ export function createProjectsService(deps: ProjectsDeps) {
     const project = canAccess(who, projectId) ? await projects.get(projectId) : null;
     if (!project) throw notFound(`project ${projectId} not found`);
     return project;
+  }
+
+  /** A key reachable through `projectId`, that the caller may manage (not one with a wider scope). */
+  async function visibleKey(who: AdminPrincipal, projectId: number, keyId: number): Promise<AdminKey> {
+    await requireProject(who, projectId);
+    const key = await adminKeys.get(keyId);
+    const visible = key && (key.projectIds === null || key.projectIds.includes(projectId));
+    if (!key || !visible) throw notFound(`admin key ${keyId} not found`);
+    // A scoped key may not manage a key that also reaches projects outside its scope.
+    if (who.projectIds !== null && (key.projectIds === null || key.projectIds.some((p) => !who.projectIds!.includes(p)))) {
+      throw new AppError('forbidden', 'this key cannot manage a key with a wider scope');
+    }
+    return key;
   }
 
   return {
@@ -45,23 +59,37 @@ export function createProjectsService(deps: ProjectsDeps) {
 
     list: (who: AdminPrincipal, afterId: number, limit: number) => projects.list(who.projectIds, afterId, limit),
 
-    async update(who: AdminPrincipal, projectId: number, patch: { name?: string; tier?: Tier }): Promise<Project> {
+    async update(who: AdminPrincipal, projectId: number, patch: ProjectPatch): Promise<Project> {
       const before = await requireProject(who, projectId);
       const after = (await projects.update(projectId, patch))!;
-      await audit.write({ projectId, actor: who.actor, action: 'update', entityKind: 'project', entityKey: String(projectId), before: { name: before.name, tier: before.tier }, after: { name: after.name, tier: after.tier } });
+      void deps.notify?.(projectId).catch(() => {});
+      await audit.write({ projectId, actor: who.actor, action: 'update', entityKind: 'project', entityKey: String(projectId), before: { name: before.name, tier: before.tier, allowed_origins: before.allowedOrigins }, after: { name: after.name, tier: after.tier, allowed_origins: after.allowedOrigins } });
       return after;
     },
 
-    /** Creates a key scoped to `projectIds` (null: all). Returns the secret once. */
-    async createKey(who: AdminPrincipal, name: string, projectIds: number[] | null): Promise<{ key: AdminKey; secret: string }> {
+    /** Creates a key scoped to `projectIds` (null: all) with `scope` (default write). Returns the secret once. */
+    async createKey(who: AdminPrincipal, name: string, projectIds: number[] | null, scope: KeyScope = 'write'): Promise<{ key: AdminKey; secret: string }> {
       if (projectIds === null && who.projectIds !== null) throw new AppError('forbidden', 'a scoped key cannot create a key for all projects');
       for (const id of projectIds ?? []) await requireProject(who, id);
       const secret = newAdminSecret();
-      const key = await adminKeys.insert(name, hashSecret(secret), secretPrefix(secret), projectIds);
+      const key = await adminKeys.insert(name, hashSecret(secret), secretPrefix(secret), projectIds, scope);
       for (const id of projectIds ?? [null]) {
-        await audit.write({ projectId: id, actor: who.actor, action: 'create', entityKind: 'admin_key', entityKey: String(key.id), after: { name, prefix: key.prefix, projectIds } });
+        await audit.write({ projectId: id, actor: who.actor, action: 'create', entityKind: 'admin_key', entityKey: String(key.id), after: { name, prefix: key.prefix, projectIds, scope } });
       }
       return { key, secret };
+    },
+
+    /**
+     * Rotates a key the caller can see through `projectId`: a new secret (returned once), while
+     * the old one keeps working for `graceS` seconds. Throws not_found, forbidden (a wider key).
+     */
+    async rotateKey(who: AdminPrincipal, projectId: number, keyId: number, graceS: number): Promise<{ key: AdminKey; secret: string }> {
+      const key = await visibleKey(who, projectId, keyId);
+      const secret = newAdminSecret();
+      const rotated = await adminKeys.rotate(key.id, hashSecret(secret), secretPrefix(secret), new Date(Date.now() + graceS * 1000));
+      if (!rotated) throw notFound(`admin key ${keyId} not found (revoked keys cannot be rotated)`);
+      await audit.write({ projectId, actor: who.actor, action: 'rotate', entityKind: 'admin_key', entityKey: String(keyId), before: { prefix: key.prefix }, after: { prefix: rotated.prefix, previous_expires_at: rotated.previousExpiresAt } });
+      return { key: rotated, secret };
     },
 
     listKeys: async (who: AdminPrincipal, projectId: number) => {
@@ -71,25 +99,30 @@ export function createProjectsService(deps: ProjectsDeps) {
 
     /** Revokes a key the caller can see through `projectId`. Idempotent. */
     async revokeKey(who: AdminPrincipal, projectId: number, keyId: number): Promise<AdminKey> {
-      await requireProject(who, projectId);
-      const key = await adminKeys.get(keyId);
-      const visible = key && (key.projectIds === null || key.projectIds.includes(projectId));
-      if (!key || !visible) throw notFound(`admin key ${keyId} not found`);
-      // A scoped key may not revoke a key that also reaches projects outside its scope.
-      if (who.projectIds !== null && (key.projectIds === null || key.projectIds.some((p) => !who.projectIds!.includes(p)))) {
-        throw new AppError('forbidden', 'this key cannot revoke a key with a wider scope');
-      }
+      await visibleKey(who, projectId, keyId);
       const revoked = (await adminKeys.revoke(keyId))!;
       await audit.write({ projectId, actor: who.actor, action: 'revoke', entityKind: 'admin_key', entityKey: String(keyId) });
       return revoked;
     },
 
-    /** Resolves an admin secret to a principal, or null when unknown or revoked. */
+    /**
+     * Resolves an admin secret to a principal, or null when unknown or revoked. The key is found
+     * by its non-secret prefix, and the secret's SHA-256 is compared with the stored one in
+     * constant time (crypto.timingSafeEqual), for the current secret and, during a rotation's
+     * grace period, the previous one.
+     */
     async authenticate(secret: string): Promise<AdminPrincipal | null> {
-      const key = await adminKeys.byHash(hashSecret(secret));
-      if (!key || key.revokedAt) return null;
+      const hash = Buffer.from(hashSecret(secret), 'hex');
+      let found: AdminKey | null = null;
+      for (const c of await adminKeys.candidates(secretPrefix(secret))) {
+        const current = sameHash(hash, c.hash);
+        const previous = c.previousHash !== null && sameHash(hash, c.previousHash);
+        if ((current || previous) && !c.revokedAt) found = c;
+      }
+      if (!found) return null;
+      const key = found;
       void adminKeys.touch(key.id).catch(() => {});
-      return { keyId: key.id, actor: `admin_key:${key.id}:${key.prefix}`, projectIds: key.projectIds };
+      return { keyId: key.id, actor: `admin_key:${key.id}:${key.prefix}`, projectIds: key.projectIds, scope: key.scope };
     },
 
     /** INIT_ADMIN_KEY: make sure a key with this exact secret exists for all projects. */

@@ -4,6 +4,9 @@ import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { composeAll, type Composition } from '../../src/composition.js';
 import { createTestDatabase, testRedisUrl } from './databases.js';
+import path from 'node:path';
+import { pino } from 'pino';
+import { createLogger } from '../../src/logging.js';
 
 export interface TestContext extends Composition {
   /** supertest agent bound to the app */
@@ -39,7 +42,10 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     ADMIN_RATE_LIMIT_PER_S: '100000',
     ...env,
   });
-  const c = composeAll(config);
+  // Every context logs at debug through the real logger; the global teardown scans the files.
+  const logFile = path.join(inject('logDir'), `${process.pid}-${prefix.slice(0, -1)}.log`);
+  const destination = pino.destination({ dest: logFile, sync: false, mkdir: true });
+  const c = composeAll(config, { logger: createLogger(env.LOG_LEVEL === 'silent' ? 'silent' : 'debug', destination) });
   await c.start();
   const adminKey = `sba_test_${randomBytes(16).toString('hex')}`;
   await c.projects.ensureInitKey(adminKey);
@@ -67,6 +73,12 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
       }
       await c.close();
       await db.drop();
+      try {
+        destination.flushSync();
+      } catch {
+        // not open yet: nothing was written
+      }
+      destination.end();
     },
   });
 }

@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../src/adapters/postgres/migrate.js';
 import { adminUrl, databaseUrl } from './databases.js';
+import { makeLogDir, scanLogs } from './log-scan.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     templateDb: string;
+    /** where test contexts write their debug logs (scanned for secrets at the end) */
+    logDir: string;
   }
 }
 
@@ -41,4 +44,13 @@ export default async function setup(project: TestProject) {
     await admin.end();
   }
   project.provide('templateDb', name);
+
+  const logDir = makeLogDir();
+  project.provide('logDir', logDir);
+  return () => {
+    const { lines, files, leaks } = scanLogs(logDir);
+    if (leaks.length) throw new Error(`a secret or token reached the logs (${leaks.length} lines shown):\n${leaks.join('\n')}`);
+    console.log(`log scan: ${lines} lines in ${files} files, no secret or token`);
+    if (!process.env.KEEP_TEST_LOGS) rmSync(logDir, { recursive: true, force: true });
+  };
 }

@@ -28,6 +28,9 @@ beforeAll(async () => {
   const flag = (key: string, cohort: string) => t.http.post(admin('/flags')).set(t.admin).send({ key, enabled: true, default_variant: 'off', off_variant: 'off', rules: [{ id: 'in', cohorts: { any: [cohort] }, serve: { variant: 'on' } }] });
   ok(await flag('tools', 'pins'));
   ok(await flag('de', 'germany'));
+  // The cohorts' first scheduled runs happen now, so that after the restart only the recovery
+  // brings membership back (not a first run that happens to land then).
+  await t.refresher.runOnce();
 });
 afterAll(async () => {
   await t.cleanup();
@@ -97,12 +100,24 @@ describe('Redis restarted empty under load', () => {
       const skipped = a.reason === 'DEFAULT' && (a.states ?? []).includes('unavailable');
       expect(degraded || skipped, JSON.stringify(a)).toBe(true);
     }
-    expect(answers.some((a) => a.states?.includes('unavailable')), 'the gap was observed').toBe(true);
+    // The gap (Redis back, membership not yet) is seen unless the refresher recovered faster
+    // than the next handshake; either way no answer read a lost cohort as "not a member".
+    const firstLive = answers.find((a) => a.at > restartedAt && a.reason !== 'STALE' && a.reason !== 'ERROR');
+    const sawGap = answers.some((a) => a.states?.includes('unavailable'));
+    console.log(`gap ${sawGap ? 'observed' : 'not observed (recovered before the first live answer)'}`);
+    if (!sawGap) expect(firstLive?.reason).toBe('TARGETING_MATCH');
 
     const ready = await t.http.get('/readyz');
     expect(ready.body.membership).toMatchObject({ state: expect.stringMatching(/^(ok|recovering)$/) });
-    const metrics = (await t.http.get('/metrics')).text;
-    expect(metrics).toMatch(/switchboard_membership_unavailable_total [1-9]/);
+    // The counters move when each recovery refresh returns, just after its pointer switched.
+    let metrics = '';
+    for (let i = 0; i < 100; i++) {
+      metrics = (await t.http.get('/metrics')).text;
+      if (/switchboard_membership_recovered_total\{kind="dynamic"\} 1/.test(metrics)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (sawGap) expect(metrics).toMatch(/switchboard_membership_unavailable_total [1-9]/);
     expect(metrics).toMatch(/switchboard_membership_recovered_total\{kind="static"\} 1/);
+    expect(metrics).toMatch(/switchboard_membership_recovered_total\{kind="dynamic"\} 1/);
   });
 });

@@ -1,5 +1,5 @@
-import type { AdminKey } from '../../domain/admin-key.js';
-import type { AdminKeyStore } from '../../ports/admin-key-store.js';
+import type { AdminKey, KeyScope } from '../../domain/admin-key.js';
+import type { AdminKeyStore, KeyCredential } from '../../ports/admin-key-store.js';
 import type { Pool } from './pool.js';
 
 interface AdminKeyRow {
@@ -7,8 +7,10 @@ interface AdminKeyRow {
   name: string;
   key_prefix: string;
   project_ids: (number | string)[] | null;
+  scope: KeyScope;
   created_at: Date;
   revoked_at: Date | null;
+  previous_expires_at: Date | null;
 }
 
 const toKey = (r: AdminKeyRow): AdminKey => ({
@@ -16,26 +18,46 @@ const toKey = (r: AdminKeyRow): AdminKey => ({
   name: r.name,
   prefix: r.key_prefix,
   projectIds: r.project_ids ? r.project_ids.map(Number) : null,
+  scope: r.scope,
   createdAt: r.created_at.toISOString(),
   revokedAt: r.revoked_at ? r.revoked_at.toISOString() : null,
+  previousExpiresAt: r.previous_expires_at ? r.previous_expires_at.toISOString() : null,
 });
 
-const COLUMNS = 'id, name, key_prefix, project_ids, created_at, revoked_at';
+const COLUMNS = 'id, name, key_prefix, project_ids, scope, created_at, revoked_at, previous_expires_at';
 
 export function createAdminKeyStore(pool: Pool): AdminKeyStore {
   return {
     /** Inserts a key; an existing hash is left as is (INIT_ADMIN_KEY on every start). */
-    async insert(name: string, hash: string, prefix: string, projectIds: number[] | null): Promise<AdminKey> {
+    async insert(name, hash, prefix, projectIds, scope = 'write') {
       const { rows } = await pool.query<AdminKeyRow>(
-        `INSERT INTO admin_keys (name, key_hash, key_prefix, project_ids) VALUES ($1, $2, $3, $4)
+        `INSERT INTO admin_keys (name, key_hash, key_prefix, project_ids, scope) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (key_hash) DO UPDATE SET name = admin_keys.name
          RETURNING ${COLUMNS}`,
-        [name, hash, prefix, projectIds],
+        [name, hash, prefix, projectIds, scope],
       );
       return toKey(rows[0]);
     },
     async byHash(hash: string): Promise<AdminKey | null> {
       const { rows } = await pool.query<AdminKeyRow>(`SELECT ${COLUMNS} FROM admin_keys WHERE key_hash = $1`, [hash]);
+      return rows[0] ? toKey(rows[0]) : null;
+    },
+    async candidates(prefix: string): Promise<KeyCredential[]> {
+      const { rows } = await pool.query<AdminKeyRow & { key_hash: string; previous_key_hash: string | null }>(
+        `SELECT ${COLUMNS}, key_hash, previous_key_hash FROM admin_keys
+          WHERE key_prefix = $1 OR (previous_key_prefix = $1 AND previous_expires_at > now())
+          LIMIT 50`,
+        [prefix],
+      );
+      return rows.map((r) => ({ ...toKey(r), hash: r.key_hash, previousHash: r.previous_expires_at && r.previous_expires_at.getTime() > Date.now() ? r.previous_key_hash : null }));
+    },
+    async rotate(id, hash, prefix, previousExpiresAt) {
+      const { rows } = await pool.query<AdminKeyRow>(
+        `UPDATE admin_keys SET previous_key_hash = key_hash, previous_key_prefix = key_prefix, previous_expires_at = $4,
+                key_hash = $2, key_prefix = $3
+          WHERE id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}`,
+        [id, hash, prefix, previousExpiresAt],
+      );
       return rows[0] ? toKey(rows[0]) : null;
     },
     async get(id: number): Promise<AdminKey | null> {
@@ -66,4 +88,3 @@ export function createAdminKeyStore(pool: Pool): AdminKeyStore {
     },
   };
 }
-

@@ -1,5 +1,5 @@
 import type { Project, Tier } from '../../domain/project.js';
-import type { ProjectStore } from '../../ports/project-store.js';
+import type { ProjectPatch, ProjectStore } from '../../ports/project-store.js';
 import type { Pool } from './pool.js';
 
 interface ProjectRow {
@@ -8,6 +8,7 @@ interface ProjectRow {
   tier: Tier;
   token: string;
   created_at: Date;
+  allowed_origins: string[] | null;
 }
 
 const toProject = (r: ProjectRow): Project => ({
@@ -16,9 +17,10 @@ const toProject = (r: ProjectRow): Project => ({
   tier: r.tier,
   token: r.token,
   createdAt: r.created_at.toISOString(),
+  allowedOrigins: r.allowed_origins,
 });
 
-const COLUMNS = 'id, name, tier, token, created_at';
+const COLUMNS = 'id, name, tier, token, created_at, allowed_origins';
 
 export function createProjectStore(pool: Pool): ProjectStore {
   return {
@@ -47,12 +49,13 @@ export function createProjectStore(pool: Pool): ProjectStore {
       );
       return rows.map(toProject);
     },
-    async update(id: number, patch: { name?: string; tier?: Tier }): Promise<Project | null> {
+    async update(id: number, patch: ProjectPatch): Promise<Project | null> {
       const { rows } = await pool.query<ProjectRow>(
         `UPDATE projects SET name = COALESCE($2, name), tier = COALESCE($3, tier), updated_at = now(),
+                allowed_origins = CASE WHEN $4::boolean THEN $5::text[] ELSE allowed_origins END,
                 definitions_version = definitions_version + 1
           WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, patch.name ?? null, patch.tier ?? null],
+        [id, patch.name ?? null, patch.tier ?? null, patch.allowedOrigins !== undefined, patch.allowedOrigins ?? null],
       );
       return rows[0] ? toProject(rows[0]) : null;
     },

@@ -7,6 +7,7 @@ import { projectOfToken } from '../auth.js';
 import { errorResponse } from '../edge/error-response.js';
 import { decideRequest, handshakeResponse } from '../edge/handshake.js';
 import { checkJson, checkUrl } from '../edge/request-guard.js';
+import { checkOrigin, corsHeaders } from '../edge/cors.js';
 import { requestIdOf } from '../edge/request-id.js';
 import { send } from '../edge/send.js';
 import { projectToken } from '../edge/token.js';
@@ -14,6 +15,7 @@ import { readJson } from './read-json.js';
 
 const JSON_TYPE = /^(application\/(.+\+)?json|text\/plain)\s*(;|$)/i;
 const LIMIT = 256 * 1024;
+const NONE: Record<string, string> = {};
 
 /**
  * `POST /v1/decide` on node:http directly, ahead of express: the handshake is the hot path,
@@ -26,19 +28,28 @@ export function createFastDecide(deps: { decide: DecideService; directory: Proje
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const requestId = requestIdOf(req.headers['x-request-id']);
+    const url = req.url ?? '';
+    // Echoed for early errors; a refused origin (checkOrigin) answers without it.
+    let cors = req.headers.origin ? corsHeaders(url, req.headers) : NONE;
     try {
-      checkUrl(req.url ?? '');
+      checkUrl(url);
       const body = await readJson(req, LIMIT);
       checkJson(body);
       const token = projectToken(req.headers, body);
       // The rate limit is counted inside the handshake's one Redis call (services/decide.ts).
       const project = await projectOfToken(deps.directory, token);
+      if (cors !== NONE) {
+        const allowed = cors;
+        cors = NONE;
+        checkOrigin(project, req.headers);
+        cors = allowed;
+      }
       const outcome = await deps.decide.decide(decideRequest(project.id, body));
       const r = handshakeResponse(outcome, req.headers['if-none-match'], new Date());
-      send(res, { ...r, headers: { 'X-Request-Id': requestId, ...r.headers } });
+      send(res, { ...r, headers: { 'X-Request-Id': requestId, ...cors, ...r.headers } });
     } catch (err) {
       const e = errorResponse(err, deps.logger);
-      send(res, { status: e.status, headers: { 'X-Request-Id': requestId, ...e.headers }, body: e.body });
+      send(res, { status: e.status, headers: { 'X-Request-Id': requestId, ...cors, ...e.headers }, body: e.body });
     }
     const seconds = (performance.now() - started) / 1e3;
     deps.metrics.httpDuration.observe({ method: 'POST', route: '/v1/decide', status: `${Math.floor(res.statusCode / 100)}xx` }, seconds);

@@ -1,7 +1,8 @@
 import type { RouteModule } from '../app.js';
 import type { AdminKeyStore } from '../../ports/admin-key-store.js';
+import { canWrite } from '../../domain/admin-key.js';
 
-/** What a key may do; `write` is false for a read-only key (scopes arrive with PRODUCT.md 17). */
+/** What a key may do; `write` is false for a read-only key (scope `read`). */
 export interface SessionBody {
   key: { id: number; name: string | null; prefix: string | null };
   /** projects the key reaches; null: every project */
@@ -12,15 +13,15 @@ export interface SessionBody {
 
 /**
  * `GET /v1/me` (admin key): who the key is and what it may do, so a client (the console)
- * can hide what it cannot use. 401 without a valid key. Until keys carry scopes every key
- * has `["read", "write"]`; a principal that carries `scopes` is answered with them.
+ * can hide what it cannot use. 401 without a valid key. A `read` key has `["read"]`, a
+ * `write` key `["read", "write"]`.
  */
 export function sessionRoutes(deps: { adminKeys: Pick<AdminKeyStore, 'get'> }): RouteModule {
   return (app, auth) => {
     app.get('/v1/me', auth.requireAdmin, async (req, res) => {
       const who = req.admin!;
       const key = who.keyId > 0 ? await deps.adminKeys.get(who.keyId) : null;
-      const scopes = (who as { scopes?: string[] }).scopes ?? ['read', 'write'];
+      const scopes = canWrite(who) ? ['read', 'write'] : ['read'];
       const body: SessionBody = {
         key: { id: who.keyId, name: key?.name ?? null, prefix: key?.prefix ?? null },
         project_ids: who.projectIds,

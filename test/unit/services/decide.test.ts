@@ -202,6 +202,35 @@ describe('decide service (fakes)', () => {
     expect(cache.doc(P, carol.id)).toMatchObject({ bucketingKey: 'anon-c', propertiesJson: '{"plan":"pro"}' });
   });
 
+
+  it('reads the membership of a person the fallback found, never "not a member" for want of an id', async () => {
+    const events = createFakeEventStore();
+    const persons = createFakePersonStore({ events });
+    const cache = createFakeIdentityCache();
+    const membership = createFakeMembershipStore();
+    const identity = createIdentityService({ tx: createFakeTransactions(), persons, events, cache, logger: silent });
+    const reader = createFakeHandshakeReader({ identity: cache, membership });
+    const dave = persons.seed(P, { distinctIds: ['dave'], bucketingKey: 'dave', properties: {} });
+    await membership.writeVersion(P, VIP, 1, [String(dave.id)]);
+    await membership.switchTo(P, VIP, 1);
+    await membership.writeVersion(P, LIST, 1, []);
+    await membership.switchTo(P, LIST, 1);
+
+    // With the membership store, the person's cohorts are read in a second call.
+    const withStore = setup({ reader, identityFallback: { resolve: identity.resolveFromStore }, membership });
+    const out = await withStore.decide.decide({ projectId: P, distinctId: 'dave' });
+    expect(out.result.flags['vip-only']).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
+    expect(out.unavailableCohorts).toEqual([]);
+
+    // Without it (or when it fails) the cohorts are unavailable: their rules are skipped.
+    const emptyCache = createFakeIdentityCache();
+    const fallback = createIdentityService({ tx: createFakeTransactions(), persons, events, cache: createFakeIdentityCache(), logger: silent });
+    const failing = { membership: async () => Promise.reject(new Error('Redis away')) };
+    const without = setup({ reader: createFakeHandshakeReader({ identity: emptyCache, membership }), identityFallback: { resolve: fallback.resolveFromStore }, membership: failing });
+    const skipped = await without.decide.decide({ projectId: P, distinctId: 'dave' });
+    expect(skipped.result.flags['vip-only'].freshness).toMatchObject([{ cohort: 'vip', state: 'unavailable' }]);
+    expect(skipped.unavailableCohorts).toEqual(['vip', 'list']);
+  });
   it('does not ask the fallback once the map is ready: an unknown id is nobody', async () => {
     let asked = 0;
     const resolve = async () => {
