@@ -9,6 +9,7 @@
  * test/unit/core/flagd-conformance.test.ts, for the two switches):
  *   FLAGD_CONFORMANCE_STRICT=1   every case must agree
  *   FLAGD_CONFORMANCE_RECORD=1   nothing fails; the baseline is rewritten from this run
+ *   FLAGD_CONFORMANCE_WHY=<file> writes every disagreement and its reason to <file> (JSON)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
