@@ -125,7 +125,7 @@ beforeAll(async () => {
   const worker = async () => {
     for (let c = pending.shift(); c !== undefined; c = pending.shift()) await setupFor(c);
   };
-  await Promise.all(Array.from({ length: 6 }, worker));
+  await Promise.all(Array.from({ length: 4 }, worker));
 }, 300_000);
 
 for (const f of corpus) {
