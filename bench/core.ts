@@ -6,10 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Bench } from 'tinybench';
-import { compileOrBroken } from '../src/core/compile.js';
-import { decideAll } from '../src/core/decide.js';
-import { createSnapshot } from '../src/core/snapshot.js';
-import type { CohortStatus, DecisionInput } from '../src/core/types.js';
+import { compileOrBroken, decideAll, createSnapshot, type CohortStatus, type DecisionInput } from '../src/core/index.js';
 import { configs, cohortKey, cohortMembers, COHORTS, flags, persons, surveys } from './fixtures.js';
 
 const definitions = [
@@ -25,7 +22,7 @@ if (broken.length) throw new Error(`broken definitions: ${broken.map((d) => d.ke
 const now = Date.now();
 const people = persons();
 const members = cohortMembers();
-const cohortStatus = new Map<string, CohortStatus>(Array.from({ length: COHORTS }, (_, j) => [cohortKey(j), { state: 'active', asOf: now - 60_000 }]));
+const cohortStatus = new Map<string, CohortStatus>(Array.from({ length: COHORTS }, (_, j) => [cohortKey(j), { state: 'active', asOf: new Date(now - 60_000).toISOString() }]));
 const inputs: DecisionInput[] = people.slice(0, 1000).map((p, i) => ({
   distinctId: p.distinctId,
   bucketingKey: p.distinctId,

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
-import { compose } from '../src/composition.js';
+import { composeAll as compose } from '../src/composition.js';
 import { migrate } from '../src/adapters/postgres/migrate.js';
 
 const arg = (name: string, def: number) => {

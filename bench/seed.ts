@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config.js';
-import { compose } from '../src/composition.js';
+import { composeAll as compose } from '../src/composition.js';
 import { migrate } from '../src/adapters/postgres/migrate.js';
 import { createRedis, waitForRedis, type RedisClient } from '../src/adapters/redis/client.js';
 import { createKeys } from '../src/adapters/redis/keys.js';

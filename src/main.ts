@@ -8,7 +8,7 @@ import { worker } from './cli/worker.js';
 import { runImport } from './cli/import.js';
 import { rulesCommand } from './cli/rules.js';
 import { demo } from './cli/demo.js';
-import { TIERS, type Tier } from './adapters/postgres/project-store.js';
+import { TIERS, type Tier } from './domain/project.js';
 
 function config(): Config {
   try {

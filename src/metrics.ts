@@ -22,12 +22,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
-    decisions: new Counter({
-      name: 'switchboard_decisions_total',
-      help: 'Decisions served, by kind and reason',
-      labelNames: ['kind', 'reason'] as const,
-      registers: [registry],
-    }),
+    decisions: decisionCounter(registry),
     cohortRefreshDuration: new Histogram({
       name: 'switchboard_cohort_refresh_duration_seconds',
       help: 'Cohort refresh duration by tier and outcome',
@@ -65,7 +60,57 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       help: 'Handshakes answered without Redis (timeout or disconnected)',
       registers: [registry],
     }),
+    membershipUnavailable: new Counter({
+      name: 'switchboard_membership_unavailable_total',
+      help: 'Handshakes that found a cohort with no live membership in Redis (lost); rules reading it were skipped',
+      registers: [registry],
+    }),
+    membershipRecovered: new Counter({
+      name: 'switchboard_membership_recovered_total',
+      help: 'Cohorts whose lost membership the refresher re-materialized at once, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    snapshotLoads: new Counter({
+      name: 'switchboard_snapshot_loads_total',
+      help: 'Definition snapshots loaded from PostgreSQL (first use, or a definitions change)',
+      registers: [registry],
+    }),
   };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Decision kinds and reasons counted by `switchboard_decisions_total`. */
+const DECISION_KINDS = ['flag', 'config', 'survey'] as const;
+const DECISION_REASONS = ['STATIC', 'DEFAULT', 'TARGETING_MATCH', 'SPLIT', 'DISABLED', 'ERROR', 'STALE', 'CACHED', 'UNKNOWN'] as const;
+type Tally = Record<(typeof DECISION_KINDS)[number], Record<string, number>>;
+
+const zeroes = (): Record<string, number> => Object.fromEntries(DECISION_REASONS.map((r) => [r, 0]));
+
+/**
+ * `switchboard_decisions_total{kind,reason}`. The hot path only increments a plain object
+ * (`tally.flag[reason]++`, a few ns per decision); the counter takes the tally when it is
+ * scraped, so 65 decisions per handshake never cost 65 label lookups.
+ */
+function decisionCounter(registry: Registry) {
+  let tally: Tally = { flag: zeroes(), config: zeroes(), survey: zeroes() };
+  const counter = new Counter({
+    name: 'switchboard_decisions_total',
+    help: 'Decisions served, by kind (flag, config, survey) and reason',
+    labelNames: ['kind', 'reason'] as const,
+    registers: [registry],
+    collect() {
+      const taken = tally;
+      tally = { flag: zeroes(), config: zeroes(), survey: zeroes() };
+      for (const kind of DECISION_KINDS) {
+        for (const [reason, n] of Object.entries(taken[kind])) if (n > 0) this.inc({ kind, reason }, n);
+      }
+    },
+  });
+  return {
+    counter,
+    /** the tally the decide service increments: `tally().flag[reason]++` */
+    tally: (): Tally => tally,
+  };
+}

@@ -1,4 +1,4 @@
-import type { Composition } from '../composition.js';
+import type { CliComposition } from '../composition.js';
 import type { DemoClient, HandshakeBody } from './demo-http.js';
 import { compareLines, handshakeLines } from './demo-print.js';
 
@@ -20,14 +20,14 @@ export const PINNED_ACCOUNT = { id: 'support-agent-ana', why: 'a support account
 /** The customer an anonymous visitor turns out to be in the second alias scenario. */
 const RETURNING_CUSTOMER = '12662';
 
-async function membershipLine(c: Composition, client: DemoClient, projectId: number, distinctId: string): Promise<string> {
+async function membershipLine(c: CliComposition, client: DemoClient, projectId: number, distinctId: string): Promise<string> {
   const person = await client.person(projectId, distinctId).catch(() => null);
-  const cohorts = await c.cohorts.cohortsOfPerson(projectId, person?.person.id ?? null, [distinctId]);
+  const cohorts = await c.cohortsOfPerson(projectId, person?.person.id ?? null, [distinctId]);
   const country = person ? `country ${String(person.person.properties.country ?? '(not set)')}` : 'no person yet';
   return `    ${country}; member of: ${cohorts.map((k) => k.key).join(', ') || 'no cohort'}`;
 }
 
-async function show(c: Composition, client: DemoClient, projectId: number, title: string, distinctId: string): Promise<HandshakeBody> {
+async function show(c: CliComposition, client: DemoClient, projectId: number, title: string, distinctId: string): Promise<HandshakeBody> {
   const body = await client.decide(distinctId);
   console.log(`\n  ${title}`);
   console.log(await membershipLine(c, client, projectId, distinctId));
@@ -36,7 +36,7 @@ async function show(c: Composition, client: DemoClient, projectId: number, title
 }
 
 /** Handshakes (POST /v1/decide over HTTP) for the named customers. */
-export async function namedHandshakes(c: Composition, client: DemoClient, projectId: number): Promise<void> {
+export async function namedHandshakes(c: CliComposition, client: DemoClient, projectId: number): Promise<void> {
   for (const n of NAMED_CUSTOMERS) await show(c, client, projectId, `customer ${n.id}: ${n.why}`, n.id);
   await show(c, client, projectId, `account ${PINNED_ACCOUNT.id}: ${PINNED_ACCOUNT.why}`, PINNED_ACCOUNT.id);
 }
@@ -51,7 +51,7 @@ const FLAGD_NOTE =
  * 2. another anonymous visitor turns out to be an existing customer: the anonymous id joins
  *    the customer's person, and its decisions become the customer's (their cohorts, their key).
  */
-export async function aliasScenarios(c: Composition, client: DemoClient, projectId: number, runId: string): Promise<void> {
+export async function aliasScenarios(c: CliComposition, client: DemoClient, projectId: number, runId: string): Promise<void> {
   const anon = `anon-${runId}`;
   const user = `web-user-${runId}`;
   const before = await show(c, client, projectId, `anonymous visitor ${anon} (never seen: buckets by its own id)`, anon);

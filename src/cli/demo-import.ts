@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { Composition } from '../composition.js';
+import type { CliComposition } from '../composition.js';
 import { importEvents, type ImportItem, type ImportReport } from '../services/import.js';
 import { csvRows, openFile } from '../import/sources.js';
 import { uciOnlineRetail } from '../import/uci-online-retail.js';
@@ -56,17 +56,17 @@ async function* items(file: ReturnType<typeof openFile>): AsyncGenerator<ImportI
  * not repeated; an interrupted one is resumed with the shift of its first run (read back
  * from its first stored event), so all events share one shift.
  */
-export async function importDemoData(c: Composition, projectId: number, file: string, now: number): Promise<DemoImport> {
-  const [done] = await c.stores.audit.list(projectId, { ...MARK, limit: 1 });
+export async function importDemoData(c: CliComposition, projectId: number, file: string, now: number): Promise<DemoImport> {
+  const [done] = await c.audit.list(projectId, { ...MARK, limit: 1 });
   if (done) return { ...(done.after as Omit<DemoImport, 'reused' | 'importedAt'>), reused: true, importedAt: done.createdAt };
 
   const scanStarted = Date.now();
   process.stderr.write(`reading ${file} to find the newest invoice ...\n`);
   const { first, newest, events } = await scan(file);
   process.stderr.write(`  read in ${((Date.now() - scanStarted) / 1000).toFixed(1)} s\n`);
-  const { rows } = await c.pool.query<{ time: Date }>('SELECT time FROM events WHERE project_id = $1 AND insert_id = $2', [projectId, first!.insertId]);
-  const shiftMs = rows[0] ? rows[0].time.getTime() - first!.time : now - newest;
-  if (rows[0]) process.stderr.write(`resuming an interrupted import with its shift of ${shiftMs} ms\n`);
+  const storedAt = await c.events.store.timeOf(c.events.db, projectId, first!.insertId);
+  const shiftMs = storedAt !== null ? storedAt - first!.time : now - newest;
+  if (storedAt !== null) process.stderr.write(`resuming an interrupted import with its shift of ${shiftMs} ms\n`);
 
   const opened = openFile(file);
   const bar = new cliProgress.SingleBar(
@@ -107,6 +107,6 @@ export async function importDemoData(c: Composition, projectId: number, file: st
     durationMs: report.durationMs,
   };
   for (const e of report.errors.slice(0, 5)) process.stderr.write(`  rejected row ${e.row}: ${e.field}: ${e.message}\n`);
-  await c.stores.audit.write({ projectId, actor: 'cli:demo', action: 'import', ...MARK, after: { ...result, file } });
+  await c.audit.write({ projectId, actor: 'cli:demo', action: 'import', ...MARK, after: { ...result, file } });
   return { ...result, reused: false, importedAt: new Date().toISOString() };
 }

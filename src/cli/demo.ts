@@ -3,19 +3,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import type { Config } from '../config.js';
-import { compose, type Composition } from '../composition.js';
+import { composeCli, type CliComposition } from '../composition.js';
 import { migrate } from '../adapters/postgres/migrate.js';
-import type { Project } from '../adapters/postgres/project-store.js';
 import type { AdminPrincipal } from '../services/projects.js';
 import { preflight } from './preflight.js';
 import { rulesDeps } from './rules.js';
-import { planRules } from '../rules/plan.js';
-import { applyPlan } from '../rules/apply.js';
-import { applySummary, describeChange, issueLines } from '../rules/report.js';
+import { planRules } from '../as-code/plan.js';
+import { applyPlan } from '../as-code/apply.js';
+import { applySummary, describeChange, issueLines } from '../as-code/report.js';
 import { importDemoData } from './demo-import.js';
 import { createDemoClient, serviceStatus, type CohortBody, type DemoClient } from './demo-http.js';
 import { cohortLines } from './demo-print.js';
 import { aliasScenarios, namedHandshakes } from './demo-handshakes.js';
+import type { Project } from '../domain/project.js';
 
 /** The demo project is found by this name (the database remembers it, not a local file). */
 export const DEMO_PROJECT_NAME = 'Switchboard demo (UCI Online Retail)';
@@ -40,15 +40,15 @@ const fail = (message: string): never => {
   process.exit(1);
 };
 
-async function demoProject(c: Composition, fresh: boolean): Promise<{ project: Project; created: boolean }> {
-  const existing = (await c.stores.projects.all()).find((p) => p.name === DEMO_PROJECT_NAME);
+async function demoProject(c: CliComposition, fresh: boolean): Promise<{ project: Project; created: boolean }> {
+  const existing = (await c.projectStore.all()).find((p) => p.name === DEMO_PROJECT_NAME);
   if (existing && !fresh) return { project: existing, created: false };
   if (existing) await c.projects.update(WHO, existing.id, { name: `${DEMO_PROJECT_NAME}, retired ${new Date().toISOString()}` });
   return { project: await c.projects.create(WHO, { name: DEMO_PROJECT_NAME, tier: 'pro' }), created: true };
 }
 
 /** A fresh admin key for this run, scoped to the demo project; earlier demo keys are revoked (their secrets cannot be shown again). */
-async function demoKey(c: Composition, projectId: number): Promise<string> {
+async function demoKey(c: CliComposition, projectId: number): Promise<string> {
   for (const k of await c.projects.listKeys(WHO, projectId)) {
     if (k.name === DEMO_KEY_NAME && !k.revokedAt) await c.projects.revokeKey(WHO, projectId, k.id);
   }
@@ -105,7 +105,7 @@ export async function demo(config: Config, opts: DemoOptions): Promise<void> {
   const rulesDir = opts.rules ?? path.relative(process.cwd(), path.join(ROOT, 'rules/demo'));
 
   await migrate(config.DATABASE_URL);
-  const c = compose({ ...config, RUN_WORKER: false, LOG_LEVEL: 'warn' });
+  const c = composeCli({ ...config, LOG_LEVEL: 'warn' });
   try {
     step(1, 'demo project and admin key');
     const { project, created } = await demoProject(c, opts.fresh === true);
@@ -143,11 +143,11 @@ export async function demo(config: Config, opts: DemoOptions): Promise<void> {
     const keys = plan.set.cohorts.map((s) => s.key);
     if (!imp.reused && imp.stored > 0) {
       // New events: cohorts that existed before must be recomputed too, not only the changed ones.
-      const refs = await c.cohorts.stores.cohorts.refs(project.id);
+      const refs = await c.cohortStore.refs(project.id);
       for (const key of keys) {
         if (!changedAt.has(key)) changedAt.set(key, Date.now());
         const ref = refs.get(key);
-        if (ref) await c.cohorts.stores.cohorts.markDue(project.id, ref.id);
+        if (ref) await c.cohortStore.markDue(project.id, ref.id);
       }
     }
     const waitStarted = Date.now();

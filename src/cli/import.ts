@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Config } from '../config.js';
-import { compose } from '../composition.js';
+import { composeCli } from '../composition.js';
 import { migrate } from '../adapters/postgres/migrate.js';
 import { importFile } from '../import/import-file.js';
 import type { ImportFormat } from '../import/sources.js';
@@ -21,7 +21,7 @@ export async function runImport(config: Config, file: string, opts: ImportCliOpt
   const projectId = Number(opts.project);
   if (!Number.isSafeInteger(projectId) || projectId <= 0) throw new Error(`--project must be a project id, got "${opts.project}"`);
   await migrate(config.DATABASE_URL);
-  const c = compose({ ...config, RUN_WORKER: false });
+  const c = composeCli(config);
   await c.start();
   const bar = new cliProgress.SingleBar(
     {
@@ -35,7 +35,7 @@ export async function runImport(config: Config, file: string, opts: ImportCliOpt
     cliProgress.Presets.shades_classic,
   );
   try {
-    if (!(await c.stores.projects.get(projectId))) throw new Error(`project ${projectId} not found`);
+    if (!(await c.projectStore.get(projectId))) throw new Error(`project ${projectId} not found`);
     let started = false;
     const mb = (b: number) => (b / 1048576).toFixed(1);
     const report = await importFile({

@@ -1,12 +1,12 @@
 import type { Config } from '../config.js';
-import { compose } from '../composition.js';
+import { composeCli } from '../composition.js';
 import { migrate } from '../adapters/postgres/migrate.js';
-import type { Tier } from '../adapters/postgres/project-store.js';
+import type { Tier } from '../domain/project.js';
 
 /** `init`: creates the first project and an admin key for all projects, and prints them once. */
 export async function init(config: Config, opts: { name: string; tier: Tier }): Promise<void> {
   await migrate(config.DATABASE_URL);
-  const c = compose({ ...config, RUN_WORKER: false });
+  const c = composeCli(config);
   try {
     const { project, secret } = await c.projects.bootstrap(opts.name, opts.tier);
     console.log(JSON.stringify({ project: { id: project.id, name: project.name, tier: project.tier, token: project.token }, admin_key: secret }, null, 2));

@@ -1,21 +1,21 @@
 import { Command } from 'commander';
 import type { Config } from '../config.js';
-import { compose, type Composition } from '../composition.js';
+import { composeCli, type CliComposition } from '../composition.js';
 import { migrate } from '../adapters/postgres/migrate.js';
 import { preflight } from './preflight.js';
-import { validateRulesDir } from '../rules/validate.js';
-import { planRules, type Plan, type RulesDeps } from '../rules/plan.js';
-import { applyPlan } from '../rules/apply.js';
-import { applySummary, describeChange, issueLines, planLines, planSummary } from '../rules/report.js';
+import { validateRulesDir } from '../as-code/validate.js';
+import { planRules, type Plan, type RulesDeps } from '../as-code/plan.js';
+import { applyPlan } from '../as-code/apply.js';
+import { applySummary, describeChange, issueLines, planLines, planSummary } from '../as-code/report.js';
 
 /** The admin API's services, as the rules module needs them (same validation, versions, audit). */
-export function rulesDeps(c: Composition): RulesDeps {
+export function rulesDeps(c: CliComposition): RulesDeps {
   return {
-    projects: c.stores.projects,
+    projects: c.projectStore,
     definitions: c.definitions,
-    cohorts: c.cohorts.service,
-    cohortStore: c.cohorts.stores.cohorts,
-    members: c.cohorts.members,
+    cohorts: c.cohortService,
+    cohortStore: c.cohortStore,
+    members: c.staticMembers,
   };
 }
 
@@ -36,7 +36,7 @@ function reportProblems(plan: Pick<Plan, 'set'>): boolean {
  * Plans `dir` against the project with a CLI composition and runs `fn` on a valid plan;
  * an invalid one is reported with exit code 1 and `fn` is not called.
  */
-async function withPlan(config: Config, dir: string, project: string, fn: (plan: Plan, c: Composition) => Promise<void>): Promise<void> {
+async function withPlan(config: Config, dir: string, project: string, fn: (plan: Plan, c: CliComposition) => Promise<void>): Promise<void> {
   await withServices(config, async (c) => {
     const plan = await planRules(rulesDeps(c), dir, projectId(project));
     if (reportProblems(plan)) {
@@ -48,11 +48,11 @@ async function withPlan(config: Config, dir: string, project: string, fn: (plan:
 }
 
 /** Runs `fn` with a composition for the CLI (no refresher, no listeners), after preflight and migrations. */
-async function withServices<T>(config: Config, fn: (c: Composition) => Promise<T>): Promise<T> {
+async function withServices<T>(config: Config, fn: (c: CliComposition) => Promise<T>): Promise<T> {
   const problems = await preflight(config);
   if (problems.length) throw new Error(problems.join('\n'));
   await migrate(config.DATABASE_URL);
-  const c = compose({ ...config, RUN_WORKER: false, LOG_LEVEL: 'warn' });
+  const c = composeCli({ ...config, LOG_LEVEL: 'warn' });
   try {
     return await fn(c);
   } finally {

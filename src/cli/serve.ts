@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Config } from '../config.js';
-import { compose } from '../composition.js';
+import { composeServe } from '../composition.js';
 import { migrate } from '../adapters/postgres/migrate.js';
 import { preflight } from './preflight.js';
 
@@ -15,12 +15,12 @@ export async function serve(config: Config): Promise<void> {
     for (const p of problems) console.error(p);
     process.exit(1);
   }
-  const c = compose(config, { defaultMetrics: true });
+  const c = composeServe(config, { defaultMetrics: true });
   await migrate(config.DATABASE_URL, (m) => c.logger.info(m));
-  if (config.INIT_ADMIN_KEY) await c.projects.ensureInitKey(config.INIT_ADMIN_KEY);
+  if (config.INIT_ADMIN_KEY) await c.ensureInitKey(config.INIT_ADMIN_KEY);
   await c.start();
 
-  const server: Server = createServer(c.app).listen(config.PORT, config.HOST);
+  const server: Server = createServer(c.listener).listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { compose } from '../composition.js';
+import { composeWorker } from '../composition.js';
 import { migrate } from '../adapters/postgres/migrate.js';
 import { preflight } from './preflight.js';
 
@@ -15,8 +15,7 @@ export async function worker(config: Config): Promise<void> {
     for (const p of problems) console.error(p);
     process.exit(1);
   }
-  // RUN_WORKER only decides whether `serve` runs the refresher; here we start it ourselves.
-  const c = compose({ ...config, RUN_WORKER: false }, { defaultMetrics: true });
+  const c = composeWorker(config, { defaultMetrics: true });
   await migrate(config.DATABASE_URL, (m) => c.logger.info(m));
   await c.start();
   c.refresher.start();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cohortKeySchema } from './definition.js';
+import { cohortKeySchema } from './cohort-definition.js';
 
 /** seconds between refreshes; null: the tier's interval (never faster than it, checked on save) */
 export const refreshIntervalSchema = z.number().int().positive().max(31 * 86_400).nullable();

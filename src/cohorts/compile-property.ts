@@ -4,7 +4,7 @@
  * expression and fixed SQL are text. Predicates never yield NULL: a missing property makes
  * positive operators false and negative ones (neq, not_in, not_regex, is_not_set) true.
  */
-import type { PropertyTest, Scalar } from './definition.js';
+import type { PropertyTest, Scalar } from './cohort-definition.js';
 import { resolveDate } from './dates.js';
 
 /** Collects bound values; `add` returns the placeholder (`$n`). */

@@ -10,7 +10,7 @@
  * `universe EXCEPT set`, which PostgreSQL runs as a hashed or sorted set operation (no
  * NOT IN over a large subquery).
  */
-import type { BehavioralFilter, CohortFilter, Definition, DefinitionNode, GroupNode } from './definition.js';
+import type { BehavioralFilter, CohortFilter, CohortDefinition, CohortNode, GroupNode } from './cohort-definition.js';
 import { durationMs, resolveDate } from './dates.js';
 import { propertyPredicate, type ParamSink } from './compile-property.js';
 import type { CohortRef } from './references.js';
@@ -81,7 +81,7 @@ class Compiler {
     return { kind: 'set', sql: `(${this.universe()}) EXCEPT (${part.sql})` };
   }
 
-  node(node: DefinitionNode, stack: string[]): Part {
+  node(node: CohortNode, stack: string[]): Part {
     switch (node.type) {
       case 'AND':
       case 'OR':
@@ -181,7 +181,7 @@ class Compiler {
  * Throws CohortCompileError (validation_error for missing references or cycles,
  * query_size for oversized statements).
  */
-export function compileCohort(definition: Definition, ctx: CompileContext, selfKey?: string): CompiledQuery {
+export function compileCohort(definition: CohortDefinition, ctx: CompileContext, selfKey?: string): CompiledQuery {
   const c = new Compiler(ctx);
   const root = c.node(definition, selfKey ? [selfKey] : []);
   const text = root.kind === 'set' ? `SELECT person_id FROM (${root.sql}) AS members` : c.toSet(root);

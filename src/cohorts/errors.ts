@@ -4,24 +4,8 @@
  */
 import { CohortCompileError } from './compiler.js';
 
-export const COHORT_ERROR_CODES = [
-  'timeout',
-  'memory_limit',
-  'query_size',
-  'invalid_regex',
-  'incompatible_types',
-  'no_properties',
-  'validation_error',
-  'interrupted',
-  'capacity',
-] as const;
-export type CohortErrorCode = (typeof COHORT_ERROR_CODES)[number];
-
-/** A failed calculation as recorded: a code and a one-line message. */
-export interface CohortError {
-  code: CohortErrorCode;
-  message: string;
-}
+export { COHORT_ERROR_CODES, type CohortError, type CohortErrorCode } from '../domain/cohort.js';
+import type { CohortError, CohortErrorCode } from '../domain/cohort.js';
 
 /** Thrown inside a refresh when a limit of ours (not PostgreSQL's) is hit. */
 export class CohortRefreshError extends Error {

@@ -7,11 +7,9 @@
  *   building | active | paused --archive--> archived
  *   archived --restore--> building
  */
+import { COHORT_STATES, type CohortState } from '../domain/cohort.js';
 
-/** Where a cohort is in its life; stored in `cohorts.state`. */
-export type CohortState = 'building' | 'active' | 'paused' | 'archived';
-
-export const COHORT_STATES: readonly CohortState[] = ['building', 'active', 'paused', 'archived'];
+export { COHORT_STATES, type CohortState };
 
 /** What an admin asks for through the API. */
 export type UserAction = 'pause' | 'resume' | 'archive' | 'restore';

@@ -4,15 +4,10 @@
  * lead back to the cohort being saved. Pure: the caller passes the project's cohorts.
  */
 import { formatPath, type FieldIssue } from '../errors.js';
-import { cohortReferences, type Definition } from './definition.js';
+import { cohortReferences, type CohortDefinition } from './cohort-definition.js';
+import type { CohortRef } from '../domain/cohort.js';
 
-/** What reference checks and the compiler need to know about another cohort. */
-export interface CohortRef {
-  id: number;
-  kind: 'static' | 'dynamic';
-  state: 'building' | 'active' | 'paused' | 'archived';
-  definition: Definition | null;
-}
+export type { CohortRef };
 
 /**
  * Finds a chain of references from `fromKey`'s definition back to `target`; returns the
@@ -23,7 +18,7 @@ function pathTo(fromKey: string, target: string, cohorts: ReadonlyMap<string, Co
   if (seen.has(fromKey)) return null;
   seen.add(fromKey);
   const c = cohorts.get(fromKey);
-  if (!c || c.kind !== 'dynamic' || !c.definition) return null;
+  if (c?.kind !== 'dynamic' || !c.definition) return null;
   for (const ref of cohortReferences(c.definition)) {
     const rest = pathTo(ref.key, target, cohorts, seen);
     if (rest) return [fromKey, ...rest];
@@ -37,7 +32,7 @@ function pathTo(fromKey: string, target: string, cohorts: ReadonlyMap<string, Co
  */
 export function checkReferences(
   selfKey: string,
-  definition: Definition,
+  definition: CohortDefinition,
   cohorts: ReadonlyMap<string, CohortRef>,
   prefix: Array<string | number> = ['definition'],
 ): FieldIssue[] {

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { Auth } from './auth.js';
+import { requestIdOf } from './edge/request-id.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 
 /** A route module adds its routes to the app; it receives the auth middlewares. */
@@ -26,8 +26,7 @@ export function createApp(deps: HttpDeps): Express {
   app.set('query parser', 'simple');
 
   app.use((req, res, next) => {
-    const incoming = req.headers['x-request-id'];
-    req.requestId = typeof incoming === 'string' && incoming.length <= 128 ? incoming : randomUUID();
+    req.requestId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('X-Request-Id', req.requestId);
     req.log = deps.logger.child({ req_id: req.requestId });
     const started = process.hrtime.bigint();

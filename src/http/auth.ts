@@ -1,9 +1,10 @@
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
-import type { Project } from '../adapters/postgres/project-store.js';
+import { bearerToken, projectToken } from './edge/token.js';
 import type { AdminPrincipal, ProjectsService } from '../services/projects.js';
 import type { ProjectDirectory } from '../services/project-directory.js';
+import type { Project } from '../domain/project.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -21,12 +22,6 @@ declare global {
   }
 }
 
-function bearer(req: Request): string | undefined {
-  const header = req.headers.authorization;
-  if (!header) return undefined;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return m ? m[1] : undefined;
-}
 
 export interface Auth {
   /** Project token from `Authorization: Bearer` or `token` in the JSON body (beacons). */
@@ -59,13 +54,12 @@ export async function projectOfToken(directory: ProjectDirectory, token: string 
 
 export function createAuth(deps: { directory: ProjectDirectory; projects: ProjectsService }): Auth {
   const requireProjectToken: RequestHandler = async (req, _res, next) => {
-    const body = req.body as { token?: unknown } | undefined;
-    req.project = await projectOfToken(deps.directory, bearer(req) ?? (body && typeof body.token === 'string' ? body.token : undefined));
+    req.project = await projectOfToken(deps.directory, projectToken(req.headers, req.body));
     next();
   };
 
   const requireAdmin: RequestHandler = async (req, _res, next) => {
-    const secret = bearer(req);
+    const secret = bearerToken(req.headers.authorization);
     if (!secret) throw new AppError('unauthorized', 'missing admin key: send Authorization: Bearer <admin key>');
     const who = await deps.projects.authenticate(secret);
     if (!who) throw new AppError('unauthorized', 'invalid or revoked admin key');

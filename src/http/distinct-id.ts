@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { isPlaceholderId } from '../services/event-validation.js';
+import { isPlaceholderId } from '../domain/distinct-id.js';
 
 // One placeholder rule for ingest, cohorts and decisions (PRODUCT.md 4.1).
 export { isPlaceholderId };

@@ -1,15 +1,10 @@
 import type { Request, RequestHandler } from 'express';
 import { MemoryStore, rateLimit } from 'express-rate-limit';
 import { AppError } from '../errors.js';
+import { projectToken, rateLimitKey } from './edge/token.js';
 
 /** The token a public request authenticates with (header or body), or its address. */
-function tokenOf(req: Request): string {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-  const body = req.body as { token?: unknown } | undefined;
-  if (body && typeof body.token === 'string') return body.token;
-  return `ip:${req.socket.remoteAddress ?? 'unknown'}`;
-}
+const tokenOf = (req: Request): string => rateLimitKey(projectToken(req.headers, req.body), req.socket.remoteAddress);
 
 /** Per-token limits shared by the express routes and the handshake's fast path. */
 export interface TokenLimits {

@@ -1,11 +1,10 @@
-import type { Pool, PoolClient } from '../adapters/postgres/pool.js';
-import type { PersonStore } from '../adapters/postgres/person-store.js';
-import { inRetryingTransaction } from '../adapters/postgres/retrying-transaction.js';
 import { AppError, conflict, invalid } from '../errors.js';
-import type { FeedListener } from '../ports.js';
+import type { FeedListener } from '../ports/feed-listener.js';
 import type { IdentityService } from './identity.js';
 import { LIMITS, checkDistinctId, serializeObject } from './event-validation.js';
 import { mergePersons } from './person-operations.js';
+import type { PersonStore } from '../ports/person-store.js';
+import type { Db, Transactions } from '../ports/db.js';
 
 /** The person both ids belong to after an alias. */
 export interface AliasResult {
@@ -17,7 +16,7 @@ export interface AliasResult {
 }
 
 export interface AliasDeps {
-  pool: Pool;
+  tx: Transactions;
   persons: Pick<PersonStore, 'lockIdentityShared' | 'mappings' | 'lockRows' | 'insertPerson' | 'attach' | 'setIdentified' | 'merge' | 'distinctIdsOf'>;
   identity: Pick<IdentityService, 'sync'>;
   listener: Required<FeedListener>;
@@ -39,7 +38,7 @@ const raced = () => Object.assign(new Error('identity changed concurrently'), { 
 export function createAliasService(deps: AliasDeps) {
   const { persons } = deps;
 
-  async function link(db: PoolClient, projectId: number, distinctId: string, alias: string) {
+  async function link(db: Db, projectId: number, distinctId: string, alias: string) {
     await persons.lockIdentityShared(db, projectId);
     const map = await persons.mappings(db, projectId, [distinctId, alias]);
     const pd = map.get(distinctId);
@@ -89,7 +88,7 @@ export function createAliasService(deps: AliasDeps) {
       }
       if (distinctId === alias) throw invalid('body.alias: must differ from distinct_id', { issues: [{ path: 'body.alias', message: 'must differ from distinct_id' }] });
 
-      const out = await inRetryingTransaction(deps.pool, async (db) => {
+      const out = await deps.tx.runRetrying(async (db) => {
         const r = await link(db, projectId, distinctId, alias);
         const [person] = (await persons.lockRows(db, projectId, [r.target])).values();
         if (!person) throw raced(); // erased concurrently

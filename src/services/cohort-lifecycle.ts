@@ -1,10 +1,12 @@
 import { conflict, notFound } from '../errors.js';
-import { withTransaction, type Pool } from '../adapters/postgres/pool.js';
-import type { AuditStore } from '../adapters/postgres/audit-store.js';
-import type { Cohort, CohortStore } from '../adapters/postgres/cohort-store.js';
-import type { Calculation, CohortRunStore } from '../adapters/postgres/cohort-run-store.js';
 import { transition, type CohortState, type UserAction } from '../cohorts/lifecycle.js';
 import type { AdminPrincipal } from './projects.js';
+import type { AuditStore } from '../ports/audit-store.js';
+import type { Calculation, Cohort } from '../domain/cohort.js';
+import type { CohortStore } from '../ports/cohort-store.js';
+import type { CohortRunStore } from '../ports/cohort-run-store.js';
+import type { Transactions } from '../ports/db.js';
+import type { CohortKind } from '../domain/cohort.js';
 
 export type { Calculation };
 
@@ -13,7 +15,7 @@ export interface CohortStatus {
   id: number;
   key: string;
   name: string;
-  kind: 'static' | 'dynamic';
+  kind: CohortKind;
   state: CohortState;
   version: number;
   pendingVersion: number | null;
@@ -59,7 +61,7 @@ const EFFECTS: Record<UserAction, (at: Date) => { nextRunAt?: Date | null; archi
 };
 
 export interface CohortLifecycleDeps {
-  pool: Pool;
+  tx: Transactions;
   cohorts: Pick<CohortStore, 'byKey' | 'lockByKey' | 'setState' | 'referencedBy' | 'bumpDefinitionsVersion'>;
   runs: Pick<CohortRunStore, 'calculations'>;
   audit: AuditStore;
@@ -71,7 +73,7 @@ export interface CohortLifecycleDeps {
 
 /** pause / resume / archive / restore (PRODUCT.md 6.2) and the calculation history. */
 export function createCohortLifecycle(deps: CohortLifecycleDeps) {
-  const { pool, audit, cohorts } = deps;
+  const { tx, audit, cohorts } = deps;
   const now = deps.now ?? Date.now;
 
   async function existing(projectId: number, key: string): Promise<Cohort> {
@@ -88,7 +90,7 @@ export function createCohortLifecycle(deps: CohortLifecycleDeps) {
      * refuses the action.
      */
     async apply(who: AdminPrincipal, projectId: number, key: string, action: UserAction): Promise<CohortStatus> {
-      const status = await withTransaction(pool, async (db) => {
+      const status = await tx.run(async (db) => {
         const before = await cohorts.lockByKey(projectId, key, db);
         if (!before) throw notFound(`cohort ${key} not found`);
         const t = transition(before.state, action);

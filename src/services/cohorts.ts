@@ -5,19 +5,20 @@
  * project's definitions_version. Lifecycle transitions live in cohort-lifecycle.ts.
  */
 import { AppError, conflict, invalid, notFound, type FieldIssue } from '../errors.js';
-import { withTransaction, type Pool } from '../adapters/postgres/pool.js';
-import type { AuditStore } from '../adapters/postgres/audit-store.js';
-import type { Cohort, CohortKind, CohortPatch, CohortStore } from '../adapters/postgres/cohort-store.js';
-import type { Tier } from '../adapters/postgres/project-store.js';
-import { regexPatterns, type Definition } from '../cohorts/definition.js';
-import { validateDefinition } from '../cohorts/validate-definition.js';
+import { regexPatterns, type CohortDefinition } from '../cohorts/cohort-definition.js';
+import { validateCohortDefinition } from '../cohorts/validate-cohort-definition.js';
 import { checkReferences } from '../cohorts/references.js';
-import { TIER_INTERVAL_S } from '../cohorts/schedule.js';
+import { TIER_INTERVAL_S } from '../domain/project.js';
 import { formatPath } from '../errors.js';
 import type { AdminPrincipal } from './projects.js';
+import type { AuditStore } from '../ports/audit-store.js';
+import type { Cohort, CohortKind, CohortPatch } from '../domain/cohort.js';
+import type { CohortStore } from '../ports/cohort-store.js';
+import type { Tier } from '../domain/project.js';
+import type { Transactions } from '../ports/db.js';
 
 export interface CohortsDeps {
-  pool: Pool;
+  tx: Transactions;
   cohorts: CohortStore;
   audit: AuditStore;
   /** announces changed definitions to API processes; failures are ignored (they also poll) */
@@ -48,12 +49,12 @@ const refused = (issues: FieldIssue[], code?: string) =>
   invalid(`${issues[0].path}: ${issues[0].message}`, code ? { code, issues } : { issues });
 
 export function createCohortsService(deps: CohortsDeps) {
-  const { pool, cohorts, audit } = deps;
+  const { tx, cohorts, audit } = deps;
   const notify = (projectId: number) => deps.notify(projectId).catch(() => {});
 
   /** Structure, types and regexes of a definition; throws 400 naming the path. */
-  async function checkDefinition(input: unknown): Promise<Definition> {
-    const result = validateDefinition(input);
+  async function checkDefinition(input: unknown): Promise<CohortDefinition> {
+    const result = validateCohortDefinition(input);
     if (!result.definition) throw refused(result.issues);
     const issues: FieldIssue[] = [];
     for (const { pattern, path } of regexPatterns(result.definition)) {
@@ -85,7 +86,7 @@ export function createCohortsService(deps: CohortsDeps) {
     /** Creates a cohort in state `building`, due for its first materialization now. */
     async create(who: AdminPrincipal, project: { id: number; tier: Tier }, input: NewCohortInput): Promise<Cohort> {
       checkInterval(project.tier, input.refreshIntervalS);
-      let definition: Definition | null = null;
+      let definition: CohortDefinition | null = null;
       if (input.kind === 'dynamic') {
         if (input.definition === undefined || input.definition === null) throw refused([{ path: 'definition', message: 'a dynamic cohort needs a definition' }]);
         definition = await checkDefinition(input.definition);
@@ -93,7 +94,7 @@ export function createCohortsService(deps: CohortsDeps) {
         throw refused([{ path: 'definition', message: 'a static cohort has no definition: add members through /members' }]);
       }
       try {
-        const created = await withTransaction(pool, async (db) => {
+        const created = await tx.run(async (db) => {
           // Locks the project row: definition saves of one project are serialized, so two
           // concurrent saves cannot create a reference cycle together.
           await cohorts.bumpDefinitionsVersion(project.id, db);
@@ -124,7 +125,7 @@ export function createCohortsService(deps: CohortsDeps) {
     async update(who: AdminPrincipal, project: { id: number; tier: Tier }, key: string, input: CohortPatchInput, expectedVersion: number | null): Promise<Cohort> {
       checkInterval(project.tier, input.refreshIntervalS);
       const definition = input.definition === undefined ? undefined : await checkDefinition(input.definition);
-      const updated = await withTransaction(pool, async (db) => {
+      const updated = await tx.run(async (db) => {
         await cohorts.bumpDefinitionsVersion(project.id, db);
         const before = await cohorts.lockByKey(project.id, key, db);
         if (!before) throw notFound(`cohort ${key} not found`);

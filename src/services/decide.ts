@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import { decideAll } from '../core/decide.js';
-import type { CohortStatus, DecideAllResult, DecisionInput } from '../core/types.js';
-import type { HandshakeReader, HandshakeRead } from '../adapters/redis/handshake-reader.js';
+import { decideAll, defaultsFor, rememberOf, staleFrom, type DecideAllResult, type Remembered } from '../core/index.js';
 import type { Metrics } from '../metrics.js';
 import type { ProjectSnapshot, Snapshots } from './snapshots.js';
-import { createLastKnown, defaultsFor, rememberOf, staleFrom, type Remembered } from './degraded.js';
+import { createLastKnown } from './last-known.js';
+import { decisionInput, personOf } from './decision-input.js';
 import { AppError } from '../errors.js';
+import type { HandshakeRead, HandshakeReader } from '../ports/handshake-reader.js';
 
 /** Identity as PostgreSQL knows it; used only when Redis lost the identity map (after a flush). */
 export interface IdentityFallback {
@@ -38,6 +38,8 @@ export interface DecideOutcome {
   bucketingKey: string;
   /** true when Redis could not be read and the result is STALE or defaults */
   degraded: boolean;
+  /** keys of cohorts whose membership was missing in Redis (their rules were skipped) */
+  unavailableCohorts: readonly string[];
   /** ms spent gathering inputs (Redis) and evaluating (core), for Server-Timing */
   timing: { gatherMs: number; evaluateMs: number };
 }
@@ -64,6 +66,31 @@ export function createDecideService(deps: DecideDeps) {
   const now = deps.now ?? Date.now;
   // The variants last served per person, compact (see rememberOf), for degraded mode.
   const lastKnown = createLastKnown<Remembered>(deps.lastKnownCapacity ?? 10_000);
+  // When a handshake last found a cohort's membership missing (unix ms), per project: /readyz.
+  const lastUnavailable = new Map<number, { at: number; cohorts: readonly string[] }>();
+  const NO_COHORTS: readonly string[] = Object.freeze([]);
+
+  /** Counts served decisions by kind and reason (switchboard_decisions_total). */
+  function count(result: DecideAllResult): void {
+    const tally = deps.metrics?.decisions.tally();
+    if (!tally) return;
+    for (const k in result.flags) tally.flag[result.flags[k].reason]++;
+    for (const k in result.configs) tally.config[result.configs[k].reason]++;
+    for (const s of result.surveys) tally.survey[s.reason]++;
+  }
+
+  /**
+   * Cohorts the snapshot says are materialized (active or paused) but whose live version is
+   * missing in Redis: lost, never "not a member". Returns null when there are none.
+   */
+  function unavailableOf(snap: ProjectSnapshot, missing: readonly number[]): string[] | null {
+    let out: string[] | null = null;
+    for (const i of missing) {
+      const c = snap.readCohorts[i];
+      if (c && (c.state === 'active' || c.state === 'paused')) (out ??= []).push(c.key);
+    }
+    return out;
+  }
 
   async function snapshotOf(projectId: number): Promise<ProjectSnapshot> {
     const snap = deps.snapshots.peek(projectId) ?? (await deps.snapshots.get(projectId).catch(() => null));
@@ -87,52 +114,47 @@ export function createDecideService(deps: DecideDeps) {
         deps.logger.debug({ err: (err as Error).message }, 'handshake read failed; degraded');
         const known = lastKnown.get(cacheKey);
         const result = known ? staleFrom(snap.core, known, only) : defaultsFor(snap.core, only);
-        return { result, snapshot: snap, personId: null, bucketingKey: req.distinctId, degraded: true, timing: { gatherMs: performance.now() - t0, evaluateMs: 0 } };
+        count(result);
+        return { result, snapshot: snap, personId: null, bucketingKey: req.distinctId, degraded: true, unavailableCohorts: NO_COHORTS, timing: { gatherMs: performance.now() - t0, evaluateMs: 0 } };
       }
 
-      let personId = read.personId;
-      let bucketingKey = read.person?.b ?? req.distinctId;
-      let stored: Record<string, unknown> = read.person?.p ?? {};
-      let answered: readonly string[] = read.person?.s?.a ?? [];
-      let lastShownAt = read.person?.s?.l ?? null;
-      if (personId === null && !read.identityReady && deps.identityFallback) {
+      let person = personOf(read, req.distinctId);
+      if (read.personId === null && !read.identityReady && deps.identityFallback) {
         // Redis lost the identity map (restart/flush): PostgreSQL answers while it is rebuilt.
         const id = await deps.identityFallback.resolve(req.projectId, req.distinctId, req.anonId).catch(() => null);
-        if (id) {
-          personId = id.personId;
-          bucketingKey = id.bucketingKey;
-          stored = id.properties;
-          answered = id.surveyHistory?.answered ?? [];
-          lastShownAt = id.surveyHistory?.lastShownAt ?? null;
-        }
+        if (id) person = { personId: id.personId, bucketingKey: id.bucketingKey, properties: id.properties, surveyHistory: id.surveyHistory ?? { answered: [], lastShownAt: null } };
       }
 
-      const cohorts = new Set<string>();
-      for (let i = 0; i < cohortIds.length; i++) if (read.members[i]) cohorts.add(snap.readCohorts[i].key);
-      const responses = new Map<string, number>();
-      snap.limitedSurveys.forEach((k, i) => responses.set(k, read.responses[i] ?? 0));
-      const properties = req.personProperties || req.context ? { ...stored, ...req.personProperties, ...req.context } : stored;
-
       const t1 = performance.now();
-      const input: DecisionInput = {
-        distinctId: req.distinctId,
-        bucketingKey,
-        properties,
-        cohorts,
-        cohortStatus: snap.cohortStatus as ReadonlyMap<string, CohortStatus>,
-        now: now(),
-        explain: req.explain,
-        surveyHistory: { answered: new Set(answered), lastShownAt, responses },
-        only,
-      };
+      const unavailable = read.missing.length ? unavailableOf(snap, read.missing) : null;
+      if (unavailable) {
+        deps.metrics?.membershipUnavailable.inc();
+        lastUnavailable.set(req.projectId, { at: Date.now(), cohorts: unavailable });
+      }
+      const input = decisionInput(snap, req, person, read, now(), only, unavailable);
       const result = decideAll(snap.core, input);
       const t2 = performance.now();
+      count(result);
       if (!req.explain) {
         lastKnown.set(cacheKey, rememberOf(snap.core, result));
         // the bucketing key is stable when the person is created (it is that first id)
-        deps.exposures?.record(req.projectId, req.distinctId, bucketingKey, result.flags);
+        deps.exposures?.record(req.projectId, req.distinctId, person.bucketingKey, result.flags);
       }
-      return { result, snapshot: snap, personId, bucketingKey, degraded: false, timing: { gatherMs: t1 - t0, evaluateMs: t2 - t1 } };
+      return { result, snapshot: snap, personId: person.personId, bucketingKey: person.bucketingKey, degraded: false, unavailableCohorts: unavailable ?? NO_COHORTS, timing: { gatherMs: t1 - t0, evaluateMs: t2 - t1 } };
+    },
+
+    /**
+     * Projects where a handshake found lost cohort membership in the last `withinMs` ms
+     * (default 10 s), with those cohorts: what /readyz reports while the refresher recovers.
+     */
+    unavailableMembership(withinMs = 10_000): Array<{ projectId: number; cohorts: readonly string[] }> {
+      const since = Date.now() - withinMs;
+      const out: Array<{ projectId: number; cohorts: readonly string[] }> = [];
+      for (const [projectId, u] of lastUnavailable) {
+        if (u.at >= since) out.push({ projectId, cohorts: u.cohorts });
+        else lastUnavailable.delete(projectId);
+      }
+      return out;
     },
   };
 }

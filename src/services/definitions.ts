@@ -1,9 +1,9 @@
 import { AppError, conflict, invalid, notFound } from '../errors.js';
-import { withTransaction, type Pool } from '../adapters/postgres/pool.js';
-import type { AuditStore } from '../adapters/postgres/audit-store.js';
-import type { DefinitionKind, DefinitionStore, StoredDefinition } from '../adapters/postgres/definition-store.js';
-import { compileDefinition } from '../core/compile.js';
-import { keySchema } from '../core/definitions.js';
+import { compileDefinition, keySchema } from '../core/index.js';
+import type { AuditStore } from '../ports/audit-store.js';
+import type { DefinitionKind, StoredDefinition } from '../domain/definition.js';
+import type { DefinitionStore } from '../ports/definition-store.js';
+import type { Db, Transactions } from '../ports/db.js';
 
 /** A definition as the admin API shows it: the document, flat, plus bookkeeping. */
 export type DefinitionView = Record<string, unknown> & { key: string; version: number; created_at: string; updated_at: string };
@@ -17,7 +17,7 @@ export const view = (d: StoredDefinition): DefinitionView => ({
 });
 
 export interface DefinitionsDeps {
-  pool: Pool;
+  tx: Transactions;
   definitions: DefinitionStore;
   audit: AuditStore;
   /** tells every API process that a project's definitions changed (pub/sub) */
@@ -54,7 +54,7 @@ function killed(doc: Record<string, unknown>): Record<string, unknown> {
  * the same transaction, bumps the project's definitions_version and notifies API processes.
  */
 export function createDefinitionsService(deps: DefinitionsDeps) {
-  const { pool, definitions, audit } = deps;
+  const { tx, definitions, audit } = deps;
 
   async function change(
     kind: DefinitionKind,
@@ -62,9 +62,9 @@ export function createDefinitionsService(deps: DefinitionsDeps) {
     actor: string,
     action: string,
     key: string,
-    fn: (db: Parameters<Parameters<typeof withTransaction>[1]>[0]) => Promise<{ before: StoredDefinition | null; after: StoredDefinition | null }>,
+    fn: (db: Db) => Promise<{ before: StoredDefinition | null; after: StoredDefinition | null }>,
   ) {
-    const result = await withTransaction(pool, async (db) => {
+    const result = await tx.run(async (db) => {
       const r = await fn(db);
       await audit.write({ projectId, actor, action, entityKind: kind, entityKey: key, before: r.before ? view(r.before) : undefined, after: r.after ? view(r.after) : undefined }, db);
       await definitions.bumpProject(projectId, db);
@@ -74,7 +74,7 @@ export function createDefinitionsService(deps: DefinitionsDeps) {
     return result;
   }
 
-  async function locked(kind: DefinitionKind, projectId: number, key: string, db: Parameters<DefinitionStore['lock']>[3]) {
+  async function locked(kind: DefinitionKind, projectId: number, key: string, db: Db) {
     const current = await definitions.lock(kind, projectId, key, db);
     if (!current) throw notFound(`${kind} ${JSON.stringify(key)} not found`);
     return current;

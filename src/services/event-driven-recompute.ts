@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import type { Tier } from '../adapters/postgres/project-store.js';
-import type { FeedListener, IdentityChange } from '../ports.js';
+import type { FeedListener } from '../ports/feed-listener.js';
+import type { IdentityChange } from '../domain/person.js';
+import { EVENT_DRIVEN_TIERS, type Tier } from '../domain/project.js';
 
 export interface EventDrivenRecomputeDeps {
   /** re-evaluates these persons in every active dynamic cohort of the project (services/recompute-persons.ts) */
@@ -20,8 +21,6 @@ export interface EventDrivenRecomputeDeps {
   tierTtlMs?: number;
 }
 
-/** Tiers whose cohorts follow events within seconds (PRODUCT.md 6.3). */
-export const EVENT_DRIVEN_TIERS: readonly Tier[] = ['enterprise'];
 
 /**
  * The enterprise tier's event-driven recompute: a FeedListener that collects the persons

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isPlaceholderId } from '../domain/distinct-id.js';
 
 /** Limits of PRODUCT.md 4.1 and 4.2. Bytes are UTF-8 bytes of the JSON serialization. */
 export const LIMITS = {
@@ -10,11 +11,7 @@ export const LIMITS = {
   insertIdChars: 200,
 } as const;
 
-/** Ids clients send when they have none; refused everywhere (PRODUCT.md 4.1), case-insensitive. */
-const PLACEHOLDERS = new Set(['undefined', 'null', '0', 'anonymous', 'guest', '[object object]', 'nan']);
-
-/** True for placeholder ids (`null`, `guest`, ...), empty or whitespace-only ids. */
-export const isPlaceholderId = (id: string): boolean => id.trim() === '' || PLACEHOLDERS.has(id.trim().toLowerCase());
+export { isPlaceholderId };
 
 /** A validated event, ready to store. `time` is unix ms. */
 export interface ValidEvent {

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import type { RedisClient } from '../adapters/redis/client.js';
-import type { Keys } from '../adapters/redis/keys.js';
-import type { Decision } from '../core/types.js';
+import type { ExposureMarks } from '../ports/exposure-marks.js';
+import type { Decision } from '../core/index.js';
 
 /** The event an exposure is recorded as (PostHog's name, so existing analyses read it). */
 export const EXPOSURE_EVENT = '$feature_flag_called';
@@ -20,8 +19,7 @@ interface Pending {
 }
 
 export interface ExposureDeps {
-  redis: RedisClient;
-  keys: Keys;
+  marks: ExposureMarks;
   ingest(projectId: number, events: unknown[]): Promise<unknown>;
   logger: Logger;
   /** fraction of handshakes recorded, 0..1 */
@@ -56,14 +54,10 @@ export function createExposureRecorder(deps: ExposureDeps) {
     if (queue.length === 0) return;
     const batch = queue;
     queue = [];
-    const pipeline = deps.redis.pipeline();
-    for (const e of batch) {
-      pipeline.set(deps.keys.exposure(e.projectId, dayOf(e.time), e.personKey, e.flag, e.variant), '1', 'EX', 2 * 86_400, 'NX');
-    }
-    const results = (await pipeline.exec()) ?? [];
+    const first = await deps.marks.markFirst(batch.map((e) => ({ projectId: e.projectId, day: dayOf(e.time), personKey: e.personKey, flag: e.flag, variant: e.variant })));
     const byProject = new Map<number, unknown[]>();
     batch.forEach((e, i) => {
-      if (results[i]?.[1] !== 'OK') return;
+      if (!first[i]) return;
       const list = byProject.get(e.projectId) ?? [];
       list.push({
         event: EXPOSURE_EVENT,

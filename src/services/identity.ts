@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
-import type { Pool } from '../adapters/postgres/pool.js';
-import type { PersonDoc, PersonStore } from '../adapters/postgres/person-store.js';
-import type { EventStore } from '../adapters/postgres/event-store.js';
-import type { IdentityCache, IdentityCacheWrite } from '../adapters/redis/identity-cache.js';
+import type { PersonDoc } from '../domain/person.js';
+import type { PersonStore } from '../ports/person-store.js';
+import type { EventStore } from '../ports/event-store.js';
+import type { IdentityCache, IdentityCacheWrite, IdentityLookup } from '../ports/identity-cache.js';
+import type { Transactions } from '../ports/db.js';
 
 /** Who a distinct_id (and optional anon_id) is, for decisions (PRODUCT.md 5). */
 export interface ResolvedIdentity {
@@ -20,7 +21,7 @@ export interface ResolvedIdentity {
 }
 
 export interface IdentityDeps {
-  pool: Pool;
+  tx: Transactions;
   persons: Pick<PersonStore, 'mappings' | 'docs' | 'docsPage' | 'distinctIdsOf' | 'lockIdentityRebuild'>;
   events: Pick<EventStore, 'surveyResponseCounts'>;
   cache: IdentityCache;
@@ -41,7 +42,7 @@ const unknown = (distinctId: string): ResolvedIdentity => ({
  * background rebuild refills it, and the write-through used by ingest, engage and alias.
  */
 export function createIdentityService(deps: IdentityDeps) {
-  const { pool, persons, cache, logger } = deps;
+  const { tx, persons, cache, logger } = deps;
   const pageSize = deps.rebuildPageSize ?? 1_000;
   const retryMs = deps.rebuildRetryMs ?? 5_000;
   const rebuilding = new Map<number, Promise<void>>();
@@ -60,18 +61,17 @@ export function createIdentityService(deps: IdentityDeps) {
     }
   }
 
+  /** One rebuild, in a transaction that holds the rebuild lock (identity changes wait for its end). */
   async function rebuildNow(projectId: number): Promise<void> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      if (!(await persons.lockIdentityRebuild(client, projectId))) {
+    await tx.run(async (db) => {
+      if (!(await persons.lockIdentityRebuild(db, projectId))) {
         lastFailure.set(projectId, Date.now()); // another process is on it: look again later
         return;
       }
       let after = 0;
       let total = 0;
       for (;;) {
-        const page = await persons.docsPage(client, projectId, after, pageSize);
+        const page = await persons.docsPage(db, projectId, after, pageSize);
         if (page.length === 0) break;
         const setIds: Array<[string, number]> = [];
         for (const p of page) for (const d of p.distinctIds) setIds.push([d, p.id]);
@@ -79,13 +79,10 @@ export function createIdentityService(deps: IdentityDeps) {
         after = page[page.length - 1].id;
         total += page.length;
       }
-      const surveyCounts = await deps.events.surveyResponseCounts(client, projectId);
+      const surveyCounts = await deps.events.surveyResponseCounts(db, projectId);
       await cache.write(projectId, { surveyCounts, ready: true });
       logger.info({ projectId, persons: total }, 'identity map rebuilt in Redis');
-    } finally {
-      await client.query('COMMIT').catch(() => {});
-      client.release();
-    }
+    });
   }
 
   /** Rebuilds the project's identity map in the background, once at a time per project. */
@@ -112,13 +109,13 @@ export function createIdentityService(deps: IdentityDeps) {
   async function resolveFromStore(projectId: number, distinctId: string, anonId?: string | null): Promise<ResolvedIdentity> {
     startRebuild(projectId);
     const ids = anonId && anonId !== distinctId ? [distinctId, anonId] : [distinctId];
-    const map = await persons.mappings(pool, projectId, ids);
+    const map = await persons.mappings(tx.db, projectId, ids);
     const own = map.get(distinctId);
     const personId = own ?? (anonId ? map.get(anonId) : undefined);
     if (personId === undefined) return unknown(distinctId);
-    const [doc] = await persons.docs(pool, projectId, [personId]);
+    const [doc] = await persons.docs(tx.db, projectId, [personId]);
     if (!doc) return unknown(distinctId);
-    const dids = await persons.distinctIdsOf(pool, projectId, [personId]);
+    const dids = await persons.distinctIdsOf(tx.db, projectId, [personId]);
     return {
       personId,
       bucketingKey: doc.bucketingKey,
@@ -139,7 +136,7 @@ export function createIdentityService(deps: IdentityDeps) {
      */
     async resolve(projectId: number, distinctId: string, anonId?: string | null): Promise<ResolvedIdentity> {
       if (stale.size) await clearStale();
-      let found;
+      let found: IdentityLookup;
       try {
         found = await cache.lookup(projectId, distinctId, anonId);
       } catch (err) {
@@ -148,8 +145,8 @@ export function createIdentityService(deps: IdentityDeps) {
       if (found.person) {
         const p = found.person;
         return {
-          personId: p.id, bucketingKey: p.b, properties: p.p, identified: p.i, usedAnon: found.usedAnon,
-          surveyHistory: { answered: p.s?.a ?? [], lastShownAt: p.s?.l ?? null },
+          personId: p.id, bucketingKey: p.bucketingKey, properties: p.properties, identified: p.identified, usedAnon: found.usedAnon,
+          surveyHistory: p.surveyHistory,
         };
       }
       if (found.ready) return unknown(distinctId);
@@ -168,7 +165,7 @@ export function createIdentityService(deps: IdentityDeps) {
       try {
         if (stale.size) await clearStale();
         let docs: readonly PersonDoc[] = w.docs ?? [];
-        if (reload.length) docs = [...docs, ...(await persons.docs(pool, projectId, reload))];
+        if (reload.length) docs = [...docs, ...(await persons.docs(tx.db, projectId, reload))];
         await cache.write(projectId, { ...w, docs });
       } catch (err) {
         logger.warn({ err, projectId }, 'identity write-through failed; the Redis map will be rebuilt');

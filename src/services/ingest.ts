@@ -1,11 +1,11 @@
-import type { Pool } from '../adapters/postgres/pool.js';
-import type { EventStore } from '../adapters/postgres/event-store.js';
-import type { PersonDoc, PersonStatsDelta, PersonStore } from '../adapters/postgres/person-store.js';
-import { inRetryingTransaction } from '../adapters/postgres/retrying-transaction.js';
-import type { FeedListener } from '../ports.js';
+import type { FeedListener } from '../ports/feed-listener.js';
 import type { IdentityService } from './identity.js';
 import { formatPath } from '../errors.js';
 import { validateEvent, type ValidEvent } from './event-validation.js';
+import type { EventStore } from '../ports/event-store.js';
+import type { PersonDoc, PersonStatsDelta } from '../domain/person.js';
+import type { PersonStore } from '../ports/person-store.js';
+import type { Transactions } from '../ports/db.js';
 
 /** One rejected event: its index in the batch, the field (full path) and why. */
 export interface IngestError {
@@ -23,7 +23,7 @@ export interface IngestResult {
 }
 
 export interface IngestDeps {
-  pool: Pool;
+  tx: Transactions;
   events: Pick<EventStore, 'insert'>;
   persons: Pick<PersonStore, 'ensureAndLock' | 'addStats'>;
   identity: Pick<IdentityService, 'sync'>;
@@ -89,7 +89,7 @@ export function createIngestService(deps: IngestDeps) {
   };
 
   async function store(projectId: number, valid: ValidEvent[]) {
-    return inRetryingTransaction(deps.pool, async (db) => {
+    return deps.tx.runRetrying(async (db) => {
       const storedIds = await deps.events.insert(db, projectId, valid);
       const stored = valid.filter((e) => storedIds.has(e.insertId));
       const perDid = new Map<string, { count: number; firstMs: number; lastMs: number }>();

@@ -1,12 +1,13 @@
-import type { Pool, PoolClient } from '../adapters/postgres/pool.js';
-import type { EventStore } from '../adapters/postgres/event-store.js';
-import type { AuditStore } from '../adapters/postgres/audit-store.js';
-import type { PersonStore } from '../adapters/postgres/person-store.js';
-import { inRetryingTransaction } from '../adapters/postgres/retrying-transaction.js';
-import type { FeedListener } from '../ports.js';
+import { createHash } from 'node:crypto';
+import type { FeedListener } from '../ports/feed-listener.js';
 import type { IdentityService } from './identity.js';
 import { LIMITS, serializeObject } from './event-validation.js';
 import { applyUpdate, type EngageUpdate, type PersonState } from './person-operations.js';
+import type { EventStore } from '../ports/event-store.js';
+import type { AuditStore } from '../ports/audit-store.js';
+import type { PersonStore } from '../ports/person-store.js';
+import type { StaticMemberStore } from '../ports/static-member-store.js';
+import type { Db, Transactions } from '../ports/db.js';
 
 /** Outcome of a batch of People API updates; `errors[].field` is relative to the update. */
 export interface EngageResult {
@@ -16,10 +17,11 @@ export interface EngageResult {
 }
 
 export interface PeopleDeps {
-  pool: Pool;
+  tx: Transactions;
   persons: Pick<PersonStore, 'mappings' | 'ensureAndLock' | 'lockRows' | 'writeProperties' | 'createFor' | 'remove' | 'lockIdentityShared' | 'distinctIdsOf'>;
   events: Pick<EventStore, 'deleteForDistinctIds'>;
   audit: Pick<AuditStore, 'write'>;
+  staticMembers: Pick<StaticMemberStore, 'removeEverywhere'>;
   identity: Pick<IdentityService, 'sync'>;
   listener: Required<FeedListener>;
   now?: () => number;
@@ -46,7 +48,7 @@ export function createPeopleService(deps: PeopleDeps) {
       const actor = opts.actor ?? `project_token:${projectId}`;
       const at = now();
       const hasDelete = updates.some((u) => u.delete);
-      const outcome = await inRetryingTransaction(deps.pool, async (db) => {
+      const outcome = await deps.tx.runRetrying(async (db) => {
         if (hasDelete) await persons.lockIdentityShared(db, projectId);
         const writers = [...new Set(updates.filter((u) => !u.delete).map((u) => u.distinctId))];
         const { byDid, created } = await persons.ensureAndLock(db, projectId, writers);
@@ -103,19 +105,23 @@ export function createPeopleService(deps: PeopleDeps) {
         await deps.listener.identitiesChanged(projectId, [...outcome.created].map(([personId, distinctIds]) => ({ personId, distinctIds })));
       }
       if (changed.length) await deps.listener.personsChanged(projectId, changed);
-      if (outcome.removed.size) await deps.listener.personsRemoved(projectId, [...outcome.removed.keys()]);
+      if (outcome.removed.size) {
+        await deps.listener.personsRemoved(projectId, [...outcome.removed.keys()]);
+        await deps.listener.personsErased(projectId, [...outcome.removed].map(([personId, distinctIds]) => ({ personId, distinctIds })));
+      }
       return { applied: updates.length - outcome.errors.length, rejected: outcome.errors.length, errors: outcome.errors };
     },
   };
 
   /** GDPR erasure of one locked person inside the batch's transaction; returns its distinct ids. */
-  async function erase(db: PoolClient, projectId: number, personId: number, requestedId: string, actor: string, byDid: Map<string, number>, state: Map<number, Working>): Promise<string[]> {
+  async function erase(db: Db, projectId: number, personId: number, requestedId: string, actor: string, byDid: Map<string, number>, state: Map<number, Working>): Promise<string[]> {
     const dids = await persons.remove(db, projectId, personId);
     const events = await deps.events.deleteForDistinctIds(db, projectId, dids);
+    const listed = await deps.staticMembers.removeEverywhere(db, projectId, dids);
     await deps.audit.write({
       projectId, actor, action: 'delete', entityKind: 'person', entityKey: String(personId),
-      // no properties here: the audit log must not keep what was erased
-      before: { distinct_id: requestedId, distinct_id_count: dids.length, events_deleted: events },
+      // Nothing erased stays, not even the id: its SHA-256 lets support confirm which id was erased.
+      before: { distinct_id_sha256: createHash('sha256').update(requestedId).digest('hex'), distinct_id_count: dids.length, events_deleted: events, static_listings_deleted: listed },
     }, db);
     for (const d of dids) byDid.delete(d);
     state.delete(personId);

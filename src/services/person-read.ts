@@ -1,7 +1,7 @@
-import type { Pool } from '../adapters/postgres/pool.js';
-import type { PersonStore } from '../adapters/postgres/person-store.js';
-import type { EventStore } from '../adapters/postgres/event-store.js';
 import { notFound } from '../errors.js';
+import type { PersonStore } from '../ports/person-store.js';
+import type { EventStore } from '../ports/event-store.js';
+import type { Transactions } from '../ports/db.js';
 
 /** A person as support staff see it (PRODUCT.md 9 `persons/:distinct_id`). Times are unix ms. */
 export interface PersonProfile {
@@ -26,22 +26,22 @@ export interface PersonProfile {
 }
 
 export interface PersonReadDeps {
-  pool: Pool;
+  tx: Transactions;
   persons: Pick<PersonStore, 'mappings' | 'stats' | 'distinctIdsOf'>;
   events: Pick<EventStore, 'countsByName'>;
 }
 
 /** Admin reads of one person, from PostgreSQL (the source of truth, not the Redis map). */
 export function createPersonReadService(deps: PersonReadDeps) {
-  const { pool, persons, events } = deps;
+  const { tx, persons, events } = deps;
   return {
     /** The profile of the person holding `distinctId`; throws not_found when there is none. */
     async profile(projectId: number, distinctId: string): Promise<PersonProfile> {
-      const personId = (await persons.mappings(pool, projectId, [distinctId])).get(distinctId);
-      const row = personId === undefined ? null : await persons.stats(pool, projectId, personId);
+      const personId = (await persons.mappings(tx.db, projectId, [distinctId])).get(distinctId);
+      const row = personId === undefined ? null : await persons.stats(tx.db, projectId, personId);
       if (!row) throw notFound(`person with distinct_id ${JSON.stringify(distinctId)} not found`);
-      const distinctIds = (await persons.distinctIdsOf(pool, projectId, [row.id])).get(row.id) ?? [];
-      const eventsByName = await events.countsByName(pool, projectId, distinctIds, 20);
+      const distinctIds = (await persons.distinctIdsOf(tx.db, projectId, [row.id])).get(row.id) ?? [];
+      const eventsByName = await events.countsByName(tx.db, projectId, distinctIds, 20);
       return {
         person: {
           id: row.id, bucketingKey: row.bucketingKey, properties: row.properties, identified: row.identified,

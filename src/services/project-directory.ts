@@ -1,4 +1,5 @@
-import type { Project, ProjectStore } from '../adapters/postgres/project-store.js';
+import type { Project } from '../domain/project.js';
+import type { ProjectStore } from '../ports/project-store.js';
 
 interface Entry {
   project: Project | null;

@@ -1,8 +1,10 @@
 import { AppError, notFound } from '../errors.js';
-import type { AdminKey, AdminKeyStore } from '../adapters/postgres/admin-key-store.js';
-import type { AuditStore } from '../adapters/postgres/audit-store.js';
-import type { Project, ProjectStore, Tier } from '../adapters/postgres/project-store.js';
 import { hashSecret, newAdminSecret, newProjectToken, secretPrefix } from './secrets.js';
+import type { AdminKey } from '../domain/admin-key.js';
+import type { AdminKeyStore } from '../ports/admin-key-store.js';
+import type { AuditStore } from '../ports/audit-store.js';
+import type { Project, Tier } from '../domain/project.js';
+import type { ProjectStore } from '../ports/project-store.js';
 
 /** Who is calling the admin API: a key id and the projects it may touch (null: all). */
 export interface AdminPrincipal {

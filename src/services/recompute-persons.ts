@@ -5,14 +5,13 @@
  * `restrictToPersonIds`), then one Lua call per cohort to SADD and one to SREM.
  */
 import type { Logger } from 'pino';
-import type { Pool } from '../adapters/postgres/pool.js';
-import type { CohortStore } from '../adapters/postgres/cohort-store.js';
-import type { MembershipStore } from '../adapters/redis/membership-store.js';
 import { bindPersonIds, compileCohort } from '../cohorts/compiler.js';
-import { runCohortQuery, type CohortQueryLimits } from './cohort-query.js';
+import type { CohortQueryLimits, CohortQueryRunner } from '../ports/cohort-query-runner.js';
+import type { CohortStore } from '../ports/cohort-store.js';
+import type { MembershipStore } from '../ports/membership-store.js';
 
 export interface RecomputePersonsDeps {
-  pool: Pool;
+  runQuery: CohortQueryRunner;
   cohorts: CohortStore;
   membership: MembershipStore;
   logger?: Logger;
@@ -38,11 +37,15 @@ export function createRecomputePersons(deps: RecomputePersonsDeps): RecomputePer
       if (c.kind !== 'dynamic' || c.state !== 'active' || !c.definition) continue;
       try {
         const q = bindPersonIds(compileCohort(c.definition, { projectId, now, cohortRefs: refs, restrictToPersonIds: true }, key), ids);
-        const members = new Set(await runCohortQuery(deps.pool, q, limits));
+        const members = new Set(await deps.runQuery(q, limits));
         const inside = ids.filter((id) => members.has(id)).map(String);
         const outside = ids.filter((id) => !members.has(id)).map(String);
-        if (inside.length) await deps.membership.addMembers(projectId, c.id, inside);
-        if (outside.length) await deps.membership.removeMembers(projectId, c.id, outside);
+        const added = inside.length ? await deps.membership.addMembers(projectId, c.id, inside) : null;
+        const removed = outside.length ? await deps.membership.removeMembers(projectId, c.id, outside) : null;
+        // member_count follows event-driven joins and leaves of the live version exactly.
+        for (const change of [added, removed]) {
+          if (change?.changed) await deps.cohorts.adjustMemberCount(projectId, c.id, change.version, change === added ? change.changed : -change.changed);
+        }
       } catch (err) {
         // One broken cohort must not stop the others; its scheduled refresh reports the error.
         deps.logger?.warn({ err, cohort: c.id, project: projectId }, 'event-driven cohort recompute failed');

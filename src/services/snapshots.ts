@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
-import { compileOrBroken } from '../core/compile.js';
-import { createSnapshot } from '../core/snapshot.js';
-import type { Snapshot } from '../core/compiled.js';
-import type { CohortStatus } from '../core/types.js';
-import type { CohortInfo, SnapshotSource } from '../adapters/postgres/snapshot-source.js';
-import type { Tier } from '../adapters/postgres/project-store.js';
+import { compileOrBroken, createSnapshot, type Snapshot, type CohortStatus } from '../core/index.js';
+import type { CohortInfo } from '../domain/cohort.js';
+import type { SnapshotSource } from '../ports/snapshot-source.js';
+import type { Tier } from '../domain/project.js';
 
 /** A project's decision inputs that live in memory: compiled definitions and cohort states. */
 export interface ProjectSnapshot {
@@ -21,6 +19,34 @@ export interface ProjectSnapshot {
   /** survey keys with a response limit: their counters are read in the same round trip */
   limitedSurveys: readonly string[];
   loadedAt: number;
+  /** every cohort of the project (the poll updates their versions and as-of times) */
+  cohorts: readonly CohortInfo[];
+  /** the newest as-of time (unix ms) the snapshot knows: refreshes after it are polled */
+  refreshedThrough: number;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** Cohort states for the core: lifecycle state and as-of time (ISO). */
+function statusOf(cohorts: readonly CohortInfo[]): Map<string, CohortStatus> {
+  return new Map<string, CohortStatus>(cohorts.map((c) => [c.key, { state: c.state, asOf: iso(c.asOf) }]));
+}
+
+/**
+ * The same snapshot with newer cohort versions and as-of times (a refresh changes no state):
+ * definitions, compiled forms and the array of cohort ids read per handshake stay the same objects.
+ */
+export function withRefreshes(snap: ProjectSnapshot, refreshes: ReadonlyArray<{ cohortId: number; version: number; asOf: number }>): ProjectSnapshot {
+  const byId = new Map(refreshes.map((r) => [r.cohortId, r]));
+  let through = snap.refreshedThrough;
+  const cohorts = snap.cohorts.map((c) => {
+    const r = byId.get(c.id);
+    if (!r || (c.asOf !== null && r.asOf <= c.asOf)) return c;
+    through = Math.max(through, r.asOf);
+    return { ...c, version: r.version, asOf: r.asOf };
+  });
+  const byKey = new Map(cohorts.map((c) => [c.key, c]));
+  return { ...snap, cohorts, cohortStatus: statusOf(cohorts), readCohorts: snap.readCohorts.map((c) => byKey.get(c.key) ?? c), refreshedThrough: through };
 }
 
 export interface SnapshotsDeps {
@@ -28,6 +54,8 @@ export interface SnapshotsDeps {
   logger: Logger;
   /** ms between version polls */
   pollMs: number;
+  /** called after each snapshot loaded from the source (a metric) */
+  onLoad?: () => void;
   /** subscribes to change announcements; returns an unsubscribe function */
   subscribe?(onProject: (projectId: number) => void): Promise<() => Promise<void>>;
   now?: () => number;
@@ -50,13 +78,17 @@ function build(rows: NonNullable<Awaited<ReturnType<SnapshotSource['load']>>>, n
   });
   const core = createSnapshot(compiled);
   const byKey = new Map(rows.cohorts.map((c) => [c.key, c]));
-  const cohortStatus = new Map<string, CohortStatus>(rows.cohorts.map((c) => [c.key, { state: c.state, asOf: c.asOf }]));
+  const cohortStatus = statusOf(rows.cohorts);
   const readCohorts = core.cohortKeys.map((k) => byKey.get(k)).filter((c): c is CohortInfo => c !== undefined);
   const limitedSurveys = rows.definitions
     .filter((d) => d.kind === 'survey' && typeof d.definition.response_limit === 'number')
     .map((d) => d.key);
   const readCohortIds = readCohorts.map((c) => c.id);
-  const snap = { projectId: rows.projectId, tier: rows.tier, version: rows.definitionsVersion, core, cohortStatus, readCohorts, readCohortIds, limitedSurveys, loadedAt: now };
+  const refreshedThrough = rows.cohorts.reduce((m, c) => Math.max(m, c.asOf ?? 0), 0);
+  const snap: ProjectSnapshot = {
+    projectId: rows.projectId, tier: rows.tier, version: rows.definitionsVersion, core, cohortStatus, readCohorts, readCohortIds, limitedSurveys, loadedAt: now,
+    cohorts: rows.cohorts, refreshedThrough,
+  };
   return { snap, compiledByKey };
 }
 
@@ -94,6 +126,7 @@ export function createSnapshots(deps: SnapshotsDeps) {
         const current = snapshots.get(projectId);
         if (current && current.version > rows.definitionsVersion) return current;
         const { snap, compiledByKey } = build(rows, now(), compiledCache.get(projectId));
+        deps.onLoad?.();
         snapshots.set(projectId, snap);
         compiledCache.set(projectId, compiledByKey);
         return snap;
@@ -106,12 +139,25 @@ export function createSnapshots(deps: SnapshotsDeps) {
     return p;
   }
 
+  /**
+   * One poll: projects whose definitions version moved are reloaded; for the others, cohorts
+   * refreshed since the snapshot's newest as-of get their new version and as-of in place.
+   */
   async function poll(): Promise<void> {
     if (snapshots.size === 0) return;
     const versions = await deps.source.versions([...snapshots.keys()]);
-    await Promise.all(
-      [...snapshots.values()].filter((s) => (versions.get(s.projectId) ?? s.version) !== s.version).map((s) => load(s.projectId)),
-    );
+    const stale = [...snapshots.values()].filter((s) => (versions.get(s.projectId) ?? s.version) !== s.version);
+    await Promise.all(stale.map((s) => load(s.projectId)));
+    const current = [...snapshots.values()].filter((s) => !stale.includes(s) && !loading.has(s.projectId));
+    if (current.length === 0) return;
+    const since = Math.min(...current.map((s) => s.refreshedThrough));
+    const refreshes = await deps.source.cohortRefreshes(current.map((s) => s.projectId), since);
+    if (refreshes.length === 0) return;
+    for (const s of current) {
+      const mine = refreshes.filter((r) => r.projectId === s.projectId);
+      // Replace only if no reload swapped the snapshot meanwhile.
+      if (mine.length && snapshots.get(s.projectId) === s) snapshots.set(s.projectId, withRefreshes(s, mine));
+    }
   }
 
   return {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import supertest from 'supertest';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
-import { compose, type Composition } from '../../src/composition.js';
+import { composeAll, type Composition } from '../../src/composition.js';
 import { createTestDatabase, testRedisUrl } from './databases.js';
 
 export interface TestContext extends Composition {
@@ -37,7 +37,7 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     REDIS_TIMEOUT_MS: '2000',
     ...env,
   });
-  const c = compose(config);
+  const c = composeAll(config);
   await c.start();
   const adminKey = `sba_test_${randomBytes(16).toString('hex')}`;
   await c.projects.ensureInitKey(adminKey);

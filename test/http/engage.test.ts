@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
@@ -115,7 +116,8 @@ describe('POST /v1/engage', () => {
     expect(await t.redis.exists(t.keys.distinctId(p.id, 'gone'), t.keys.distinctId(p.id, 'gone-anon'), t.keys.person(p.id, before.personId!))).toBe(0);
     expect(await t.identity.resolve(p.id, 'gone')).toMatchObject({ personId: null, bucketingKey: 'gone', properties: {} });
     const audit = await t.stores.audit.list(p.id, { limit: 5, entityKind: 'person' });
-    expect(audit[0]).toMatchObject({ actor: `project_token:${p.id}`, action: 'delete', entityKey: String(before.personId), before: { distinct_id: 'gone', distinct_id_count: 2, events_deleted: 2 } });
+    expect(audit[0]).toMatchObject({ actor: `project_token:${p.id}`, action: 'delete', entityKey: String(before.personId), before: { distinct_id_sha256: createHash('sha256').update('gone').digest('hex'), distinct_id_count: 2, events_deleted: 2 } });
+    expect(JSON.stringify(audit[0])).not.toContain('"gone"'); // issue 12: erasure keeps no id, only its hash
     expect(JSON.stringify(audit[0])).not.toContain('gone@example.com');
 
     // deleting an unknown id is a no-op; a $set after a $delete in one batch starts a new person

@@ -8,6 +8,7 @@ import { createEventStore } from '../../src/adapters/postgres/event-store.js';
 import { createPersonStore } from '../../src/adapters/postgres/person-store.js';
 import { createIngestService } from '../../src/services/ingest.js';
 import { eventRoutes } from '../../src/http/routes/events.js';
+import { createTransactions } from '../../src/adapters/postgres/db.js';
 
 let t: TestContext;
 let p: Awaited<ReturnType<TestContext['newProject']>>;
@@ -215,7 +216,7 @@ describe('POST /v1/events', () => {
 
   it('answers 503 with Retry-After when PostgreSQL is down', async () => {
     const down = createPool('postgres://postgres@127.0.0.1:1/nowhere', 1);
-    const ingest = createIngestService({ pool: down, events: createEventStore(), persons: createPersonStore(), identity: t.identity, listener: t.feedEvents });
+    const ingest = createIngestService({ tx: createTransactions(down), events: createEventStore(), persons: createPersonStore(), identity: t.identity, listener: t.feedEvents });
     const project = { id: p.id, name: 'x', tier: 'pro' as const, token: p.token, createdAt: '' };
     const pass = (req: { project?: unknown }, _res: unknown, next: () => void) => { req.project = project; next(); };
     const app = createApp({ logger: t.logger, metrics: t.metrics, auth: { requireProjectToken: pass, requireAdmin: pass, requireAdminProject: pass }, routes: [eventRoutes({ ingest })] });

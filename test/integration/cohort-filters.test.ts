@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { bindPersonIds, compileCohort } from '../../src/cohorts/compiler.js';
-import { validateDefinition } from '../../src/cohorts/validate-definition.js';
-import { runCohortQuery } from '../../src/services/cohort-query.js';
-import type { Definition } from '../../src/cohorts/definition.js';
+import { validateCohortDefinition } from '../../src/cohorts/validate-cohort-definition.js';
+import { createCohortQueryRunner } from '../../src/adapters/postgres/cohort-query-runner.js';
+import type { CohortDefinition } from '../../src/cohorts/cohort-definition.js';
 import type { CohortRef } from '../../src/cohorts/references.js';
 
 const DAY = 86_400_000;
@@ -43,11 +43,11 @@ async function event(distinctId: string, name: string, at: number, properties: R
 
 /** Validates like a save would, compiles, runs against PostgreSQL; returns member names, sorted. */
 async function members(input: unknown, opts: { restrictTo?: string[] } = {}): Promise<string[]> {
-  const v = validateDefinition(input);
+  const v = validateCohortDefinition(input);
   expect(v.issues).toEqual([]);
   let q = compileCohort(v.definition!, { projectId, now: NOW, cohortRefs: refs, restrictToPersonIds: !!opts.restrictTo });
   if (opts.restrictTo) q = bindPersonIds(q, opts.restrictTo.map((n) => ids.get(n)!));
-  const rows = await runCohortQuery(t.pool, q);
+  const rows = await createCohortQueryRunner(t.pool)(q);
   expect(new Set(rows).size).toBe(rows.length); // each person once
   return rows.map((id) => names.get(id) ?? `?${id}`).sort();
 }
@@ -82,8 +82,8 @@ beforeAll(async () => {
   const { rows } = await t.pool.query<{ id: number }>(`INSERT INTO cohorts (project_id, key, name, kind) VALUES ($1, 'pinned', 'Pinned', 'static') RETURNING id`, [projectId]);
   await t.pool.query(`INSERT INTO static_cohort_members (project_id, cohort_id, distinct_id) VALUES ($1, $2, 'b1'), ($1, $2, 'never-seen')`, [projectId, rows[0].id]);
   refs.set('pinned', { id: rows[0].id, kind: 'static', state: 'active', definition: null });
-  refs.set('germans', { id: 1001, kind: 'dynamic', state: 'active', definition: prop('country', 'eq', 'Germany') as Definition });
-  refs.set('older-germans', { id: 1002, kind: 'dynamic', state: 'active', definition: { type: 'AND', values: [{ type: 'cohort', key: 'germans', operator: 'in' }, prop('age', 'gt', 30)] } as Definition });
+  refs.set('germans', { id: 1001, kind: 'dynamic', state: 'active', definition: prop('country', 'eq', 'Germany') as CohortDefinition });
+  refs.set('older-germans', { id: 1002, kind: 'dynamic', state: 'active', definition: { type: 'AND', values: [{ type: 'cohort', key: 'germans', operator: 'in' }, prop('age', 'gt', 30)] } as CohortDefinition });
 });
 
 afterAll(async () => {

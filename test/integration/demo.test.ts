@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { rulesDeps } from '../../src/cli/rules.js';
 import { importDemoData } from '../../src/cli/demo-import.js';
-import { planRules } from '../../src/rules/plan.js';
-import { applyPlan, cohortOrder } from '../../src/rules/apply.js';
+import { planRules } from '../../src/as-code/plan.js';
+import { applyPlan, cohortOrder } from '../../src/as-code/apply.js';
 import { UCI } from '../helpers/uci.js';
 
 /**

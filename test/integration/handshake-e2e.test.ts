@@ -71,7 +71,7 @@ describe('handshake end to end (ingest, alias, cohorts, rules, decide)', () => {
     const hans = (await decide({ distinct_id: 'hans' })).body;
     expect(hans.flags['de-shipping']).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
     expect(hans.flags['de-shipping'].freshness[0]).toMatchObject({ cohort: 'germany', state: 'active' });
-    expect(hans.flags['de-shipping'].freshness[0].as_of).toBeGreaterThan(0);
+    expect(Date.parse(hans.flags['de-shipping'].freshness[0].as_of)).toBeGreaterThan(0); // ISO 8601, like every time in the API
     expect(hans.flags.loyalty.value).toBe(false); // bought 40 days ago only
     expect(hans.configs.cart).toMatchObject({ value: 20, reason: 'TARGETING_MATCH' });
     const jane = (await decide({ distinct_id: 'jane' })).body;

@@ -204,7 +204,7 @@ describe('identity resolution', () => {
   it('reports Redis being unreachable as unavailable (callers degrade)', async () => {
     const dead = createRedis({ url: 'redis://127.0.0.1:1', commandTimeoutMs: 50 });
     const identity = createIdentityService({
-      pool: t.pool, persons: t.personStore, events: t.eventStore, logger: t.logger,
+      tx: t.tx, persons: t.personStore, events: t.eventStore, logger: t.logger,
       cache: createIdentityCache({ redis: dead, bulk: dead, keys: t.keys }),
     });
     await expect(identity.resolve(1, 'x')).rejects.toMatchObject({ code: 'unavailable' });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { createPool } from '../../src/adapters/postgres/pool.js';
-import { createCohortWorker } from '../../src/worker/cohort-worker.js';
-import type { RefreshCohortFn } from '../../src/worker/refresh-port.js';
-import { backoffMs, nextSlot } from '../../src/cohorts/schedule.js';
+import { createCohortRefresher } from '../../src/refresher/cohort-refresher.js';
+import type { RefreshCohort as RefreshCohortFn } from '../../src/ports/refresh-cohort.js';
+import { backoffMs, nextSlot } from '../../src/refresher/schedule.js';
 import { cohort, cohortRow, event, liveMembers, person, plan, refreshStack, setProperties, silent } from './support/cohort-fixtures.js';
 
 let t: TestContext;
@@ -22,11 +22,9 @@ afterAll(async () => {
   await t.cleanup();
 });
 
-const worker = (name: string, extra: Partial<Parameters<typeof createCohortWorker>[0]> = {}) =>
-  createCohortWorker({
-    pool: t.pool,
-    redis: t.redis,
-    keys: t.keys,
+const worker = (name: string, extra: Partial<Parameters<typeof createCohortRefresher>[0]> = {}) =>
+  createCohortRefresher({
+    stores: { ...t.stores, ...(extra.stores ?? {}) },
     logger: silent,
     metrics: t.metrics,
     refreshCohort: stack.refreshCohort,
@@ -218,7 +216,7 @@ describe('the refresher', () => {
     const stackB = refreshStack(t, poolB);
     try {
       const A = worker('A', { refreshCohort: watched('A', stack.refreshCohort), batchSize: 6 });
-      const B = worker('B', { pool: poolB, refreshCohort: watched('B', stackB.refreshCohort), batchSize: 6 });
+      const B = worker('B', { stores: stackB, refreshCohort: watched('B', stackB.refreshCohort), batchSize: 6 });
       for (let round = 0; round < 3; round++) {
         // both loop until nothing is due this round
         const drain = async (w: typeof A) => {
@@ -258,7 +256,7 @@ describe('the refresher', () => {
 
     // What a worker killed mid-run leaves behind: its lease (short, here), a claim hold,
     // a pending version, a half-written set and an open history row.
-    const leased = await stack.runs.acquireLease(p.id, id, 'dead-worker', 400);
+    const leased = await stack.leases.acquire(p.id, id, 'dead-worker', 400);
     expect(leased).not.toBeNull();
     const { version } = await stack.runs.startRun(p.id, id, 'dead-worker');
     await t.redis.sadd(t.keys.cohortMembers(p.id, id, version), '999999');
@@ -283,7 +281,7 @@ describe('the refresher', () => {
     const id = await cohort(t, p.id, 'contended', plan('pro'));
     // an admin's refresh-now holds the lease while its cohort is due; a live lease is
     // skipped by the claim, so make the claim see it expired but refreshCohort see it held
-    expect(await stack.runs.acquireLease(p.id, id, 'api:refresh-now', 60_000)).not.toBeNull();
+    expect(await stack.leases.acquire(p.id, id, 'api:refresh-now', 60_000)).not.toBeNull();
     await t.pool.query(`UPDATE cohorts SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
     const w = worker('w-busy', {
       refreshCohort: async (projectId, cohortId, opts) => {

@@ -1,14 +1,6 @@
+import type { AdminKey } from '../../domain/admin-key.js';
+import type { AdminKeyStore } from '../../ports/admin-key-store.js';
 import type { Pool } from './pool.js';
-
-/** An admin key without its secret. `projectIds` null means every project. */
-export interface AdminKey {
-  id: number;
-  name: string;
-  prefix: string;
-  projectIds: number[] | null;
-  createdAt: string;
-  revokedAt: string | null;
-}
 
 interface AdminKeyRow {
   id: number;
@@ -30,7 +22,7 @@ const toKey = (r: AdminKeyRow): AdminKey => ({
 
 const COLUMNS = 'id, name, key_prefix, project_ids, created_at, revoked_at';
 
-export function createAdminKeyStore(pool: Pool) {
+export function createAdminKeyStore(pool: Pool): AdminKeyStore {
   return {
     /** Inserts a key; an existing hash is left as is (INIT_ADMIN_KEY on every start). */
     async insert(name: string, hash: string, prefix: string, projectIds: number[] | null): Promise<AdminKey> {
@@ -75,4 +67,3 @@ export function createAdminKeyStore(pool: Pool) {
   };
 }
 
-export type AdminKeyStore = ReturnType<typeof createAdminKeyStore>;

@@ -1,27 +1,8 @@
-import type { Pool, PoolClient } from './pool.js';
-
-/** One audit entry: who changed what, with the document before and after. */
-export interface AuditEntry {
-  id: number;
-  projectId: number | null;
-  actor: string;
-  action: string;
-  entityKind: string;
-  entityKey: string | null;
-  before: unknown;
-  after: unknown;
-  createdAt: string;
-}
-
-export interface AuditInput {
-  projectId: number | null;
-  actor: string;
-  action: string;
-  entityKind: string;
-  entityKey?: string | null;
-  before?: unknown;
-  after?: unknown;
-}
+import type { AuditEntry, AuditInput } from '../../domain/audit.js';
+import type { Db } from '../../ports/db.js';
+import type { AuditStore } from '../../ports/audit-store.js';
+import { asDb, sql } from './db.js';
+import type { Pool } from './pool.js';
 
 interface AuditRow {
   id: number;
@@ -35,13 +16,11 @@ interface AuditRow {
   created_at: Date;
 }
 
-type Queryable = Pick<Pool | PoolClient, 'query'>;
-
-export function createAuditStore(pool: Pool) {
+export function createAuditStore(pool: Pool): AuditStore {
   return {
     /** Writes an entry; pass a transaction client to make it part of the change. */
-    async write(entry: AuditInput, db: Queryable = pool): Promise<void> {
-      await db.query(
+    async write(entry: AuditInput, db: Db = asDb(pool)): Promise<void> {
+      await sql(db).query(
         `INSERT INTO audit_log (project_id, actor, action, entity_kind, entity_key, before, after)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [
@@ -58,15 +37,16 @@ export function createAuditStore(pool: Pool) {
     /** Newest first, keyset-paginated by id. */
     async list(
       projectId: number,
-      opts: { beforeId?: number; limit: number; entityKind?: string; entityKey?: string },
+      opts: { beforeId?: number; limit: number; entityKind?: string; entityKey?: string; actor?: string },
     ): Promise<AuditEntry[]> {
       const { rows } = await pool.query<AuditRow>(
         `SELECT id, project_id, actor, action, entity_kind, entity_key, before, after, created_at
            FROM audit_log
           WHERE project_id = $1 AND ($2::bigint IS NULL OR id < $2)
             AND ($3::text IS NULL OR entity_kind = $3) AND ($4::text IS NULL OR entity_key = $4)
+            AND ($6::text IS NULL OR actor = $6)
           ORDER BY id DESC LIMIT $5`,
-        [projectId, opts.beforeId ?? null, opts.entityKind ?? null, opts.entityKey ?? null, opts.limit],
+        [projectId, opts.beforeId ?? null, opts.entityKind ?? null, opts.entityKey ?? null, opts.limit, opts.actor ?? null],
       );
       return rows.map((r) => ({
         id: r.id,
@@ -83,4 +63,3 @@ export function createAuditStore(pool: Pool) {
   };
 }
 
-export type AuditStore = ReturnType<typeof createAuditStore>;

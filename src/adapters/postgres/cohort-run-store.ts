@@ -1,45 +1,6 @@
+import type { Calculation, CohortErrorCode, CohortKind, CohortState } from '../../domain/cohort.js';
+import type { CohortRunStore } from '../../ports/cohort-run-store.js';
 import type { Pool } from './pool.js';
-import type { Definition } from '../../cohorts/definition.js';
-import type { CohortKind, CohortState } from './cohort-store.js';
-import type { CohortErrorCode } from '../../cohorts/errors.js';
-
-/** A cohort under a row lease: what one refresh run needs. */
-export interface LeasedCohort {
-  id: number;
-  projectId: number;
-  key: string;
-  kind: CohortKind;
-  state: CohortState;
-  definition: Definition | null;
-  version: number;
-  /** left by a run that died before finishing (its Redis set may still exist) */
-  pendingVersion: number | null;
-}
-
-interface LeasedRow {
-  id: number;
-  project_id: number;
-  key: string;
-  kind: CohortKind;
-  state: CohortState;
-  definition: Definition | null;
-  version: number;
-  pending_version: number | null;
-}
-
-/** One refresh run from `cohort_calculations`. Times are ISO, duration in ms. */
-export interface Calculation {
-  id: number;
-  version: number;
-  worker: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  memberCount: number | null;
-  errorCode: string | null;
-  errorMessage: string | null;
-  stats: Record<string, unknown>;
-}
 
 interface CalculationRow {
   id: number;
@@ -54,37 +15,17 @@ interface CalculationRow {
   stats: Record<string, unknown>;
 }
 
-/** Row leases, pending versions and calculation history of cohort refreshes. */
-export function createCohortRunStore(pool: Pool) {
+/**
+ * Refresh runs: reserved versions, outcomes, the next run and the calculation history. The
+ * leases themselves are refresh-lease-store.ts's; succeed/fail release a lease in the same
+ * statement that records the outcome, so a run's end is one atomic write.
+ */
+export function createCohortRunStore(pool: Pool): CohortRunStore {
+  const ts = (ms: number) => new Date(ms);
   return {
-    /**
-     * Takes the cohort's row lease for `leaseMs` if nobody holds a live one.
-     * Returns the cohort, or null when it is leased (or does not exist).
-     */
-    async acquireLease(projectId: number, cohortId: number, worker: string, leaseMs: number): Promise<LeasedCohort | null> {
-      const { rows } = await pool.query<LeasedRow>(
-        `UPDATE cohorts SET lease_owner = $3, lease_expires_at = now() + make_interval(secs => $4::double precision / 1000)
-          WHERE id = $1 AND project_id = $2 AND (lease_expires_at IS NULL OR lease_expires_at < now())
-          RETURNING id, project_id, key, kind, state, definition, version, pending_version`,
-        [cohortId, projectId, worker, leaseMs],
-      );
-      const r = rows[0];
-      return r
-        ? { id: r.id, projectId: r.project_id, key: r.key, kind: r.kind, state: r.state, definition: r.definition, version: r.version, pendingVersion: r.pending_version }
-        : null;
-    },
-
     async exists(projectId: number, cohortId: number): Promise<boolean> {
       const { rowCount } = await pool.query('SELECT 1 FROM cohorts WHERE id = $1 AND project_id = $2', [cohortId, projectId]);
       return (rowCount ?? 0) > 0;
-    },
-
-    /** Releases the lease if `worker` still holds it. */
-    async releaseLease(projectId: number, cohortId: number, worker: string): Promise<void> {
-      await pool.query(
-        'UPDATE cohorts SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND project_id = $2 AND lease_owner = $3',
-        [cohortId, projectId, worker],
-      );
     },
 
     /**
@@ -174,7 +115,52 @@ export function createCohortRunStore(pool: Pool) {
         stats: r.stats,
       }));
     },
+
+    /** Sets the next run (unix ms) of a cohort that still refreshes. */
+    async reschedule(projectId: number, cohortId: number, atMs: number): Promise<void> {
+      await pool.query(
+        `UPDATE cohorts SET next_run_at = $3 WHERE project_id = $1 AND id = $2 AND state IN ('building', 'active')`,
+        [projectId, cohortId, ts(atMs)],
+      );
+    },
+
+    /** Consecutive failures of a cohort (after refreshCohort's bookkeeping). */
+    async errorsCalculating(projectId: number, cohortId: number): Promise<number> {
+      const { rows } = await pool.query<{ errors_calculating: number }>(
+        'SELECT errors_calculating FROM cohorts WHERE project_id = $1 AND id = $2',
+        [projectId, cohortId],
+      );
+      return rows[0]?.errors_calculating ?? 0;
+    },
+
+
+    async materialized() {
+      const { rows } = await pool.query<{ project_id: number; id: number; kind: CohortKind; state: CohortState; version: number; duration_ms: number | null }>(
+        `SELECT c.project_id, c.id, c.kind, c.state, c.version,
+                (SELECT h.duration_ms FROM cohort_calculations h
+                  WHERE h.project_id = c.project_id AND h.cohort_id = c.id AND h.error_code IS NULL AND h.finished_at IS NOT NULL
+                  ORDER BY h.id DESC LIMIT 1) AS duration_ms
+           FROM cohorts c WHERE c.state IN ('active', 'paused') AND c.version > 0`,
+      );
+      return rows.map((r) => ({ projectId: r.project_id, id: r.id, kind: r.kind, state: r.state, version: r.version, lastDurationMs: r.duration_ms }));
+    },
+
+    /**
+     * Closes the history rows a dead worker left open: error code `interrupted`.
+     * Returns how many it closed.
+     */
+    async closeInterrupted(projectId: number, cohortId: number, deadWorker: string, nowMs: number): Promise<number> {
+      const { rowCount } = await pool.query(
+        `UPDATE cohort_calculations
+            SET finished_at = $4, error_code = 'interrupted',
+                duration_ms = GREATEST(0, (EXTRACT(EPOCH FROM ($4::timestamptz - started_at)) * 1000)::int),
+                error_message = 'worker ' || $3 || ' lost its lease before finishing (killed or stalled)'
+          WHERE project_id = $1 AND cohort_id = $2 AND worker = $3 AND finished_at IS NULL`,
+        [projectId, cohortId, deadWorker, ts(nowMs)],
+      );
+      return rowCount ?? 0;
+    },
+
   };
 }
 
-export type CohortRunStore = ReturnType<typeof createCohortRunStore>;

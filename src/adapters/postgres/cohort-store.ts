@@ -1,39 +1,10 @@
-import type { Pool, PoolClient } from './pool.js';
-import type { Definition } from '../../cohorts/definition.js';
-import type { CohortRef } from '../../cohorts/references.js';
-
-export type CohortKind = 'static' | 'dynamic';
-export type CohortState = 'building' | 'active' | 'paused' | 'archived';
-
-/** A cohort as the domain sees it (times as ISO strings). */
-export interface Cohort {
-  id: number;
-  projectId: number;
-  key: string;
-  name: string;
-  description: string;
-  kind: CohortKind;
-  definition: Definition | null;
-  state: CohortState;
-  /** edit version, for optimistic concurrency */
-  definitionVersion: number;
-  /** live materialized version (0: never materialized) */
-  version: number;
-  pendingVersion: number | null;
-  memberCount: number;
-  lastCalculatedAt: string | null;
-  errorsCalculating: number;
-  lastErrorAt: string | null;
-  lastErrorCode: string | null;
-  lastErrorMessage: string | null;
-  /** seconds; null: the tier's interval */
-  refreshIntervalS: number | null;
-  /** when the refresher runs it next (null: not scheduled) */
-  nextRunAt: string | null;
-  archivedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+import type { CohortDefinition } from '../../domain/cohort-definition.js';
+import type { Cohort, CohortKind, CohortPatch, CohortRef, CohortState, NewCohort } from '../../domain/cohort.js';
+import type { Tier } from '../../domain/project.js';
+import type { CohortStore } from '../../ports/cohort-store.js';
+import type { Db } from '../../ports/db.js';
+import { asDb, sql } from './db.js';
+import type { Pool } from './pool.js';
 
 interface CohortRow {
   id: number;
@@ -42,7 +13,7 @@ interface CohortRow {
   name: string;
   description: string;
   kind: CohortKind;
-  definition: Definition | null;
+  definition: CohortDefinition | null;
   state: CohortState;
   definition_version: number;
   version: number;
@@ -91,32 +62,13 @@ const COLUMNS = `id, project_id, key, name, description, kind, definition, state
   pending_version, member_count, last_calculated_at, errors_calculating, last_error_at, last_error_code,
   last_error_message, refresh_interval_s, next_run_at, archived_at, created_at, updated_at`;
 
-type Queryable = Pick<Pool | PoolClient, 'query'>;
-
-export interface NewCohort {
-  projectId: number;
-  key: string;
-  name: string;
-  description: string;
-  kind: CohortKind;
-  definition: Definition | null;
-  refreshIntervalS: number | null;
-}
-
-export interface CohortPatch {
-  name?: string;
-  description?: string;
-  definition?: Definition;
-  /** null resets to the tier's interval */
-  refreshIntervalS?: number | null;
-}
-
 /** Cohort rows: CRUD, listing, and the reference map the compiler needs. */
-export function createCohortStore(pool: Pool) {
+export function createCohortStore(pool: Pool): CohortStore {
+  const pooled = asDb(pool);
   return {
     /** Inserts a cohort in state `building`, due now. Throws pg 23505 on a duplicate key. */
-    async insert(c: NewCohort, db: Queryable = pool): Promise<Cohort> {
-      const { rows } = await db.query<CohortRow>(
+    async insert(c: NewCohort, db: Db = pooled): Promise<Cohort> {
+      const { rows } = await sql(db).query<CohortRow>(
         `INSERT INTO cohorts (project_id, key, name, description, kind, definition, refresh_interval_s, state, next_run_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'building', now()) RETURNING ${COLUMNS}`,
         [c.projectId, c.key, c.name, c.description, c.kind, c.definition === null ? null : JSON.stringify(c.definition), c.refreshIntervalS],
@@ -124,19 +76,19 @@ export function createCohortStore(pool: Pool) {
       return toCohort(rows[0]);
     },
 
-    async byKey(projectId: number, key: string, db: Queryable = pool): Promise<Cohort | null> {
-      const { rows } = await db.query<CohortRow>(`SELECT ${COLUMNS} FROM cohorts WHERE project_id = $1 AND key = $2`, [projectId, key]);
+    async byKey(projectId: number, key: string, db: Db = pooled): Promise<Cohort | null> {
+      const { rows } = await sql(db).query<CohortRow>(`SELECT ${COLUMNS} FROM cohorts WHERE project_id = $1 AND key = $2`, [projectId, key]);
       return rows[0] ? toCohort(rows[0]) : null;
     },
 
-    async byId(projectId: number, id: number, db: Queryable = pool): Promise<Cohort | null> {
-      const { rows } = await db.query<CohortRow>(`SELECT ${COLUMNS} FROM cohorts WHERE project_id = $1 AND id = $2`, [projectId, id]);
+    async byId(projectId: number, id: number, db: Db = pooled): Promise<Cohort | null> {
+      const { rows } = await sql(db).query<CohortRow>(`SELECT ${COLUMNS} FROM cohorts WHERE project_id = $1 AND id = $2`, [projectId, id]);
       return rows[0] ? toCohort(rows[0]) : null;
     },
 
     /** Locks the row for the rest of the transaction (member edits, patches). */
-    async lockByKey(projectId: number, key: string, db: PoolClient): Promise<Cohort | null> {
-      const { rows } = await db.query<CohortRow>(`SELECT ${COLUMNS} FROM cohorts WHERE project_id = $1 AND key = $2 FOR UPDATE`, [projectId, key]);
+    async lockByKey(projectId: number, key: string, db: Db): Promise<Cohort | null> {
+      const { rows } = await sql(db).query<CohortRow>(`SELECT ${COLUMNS} FROM cohorts WHERE project_id = $1 AND key = $2 FOR UPDATE`, [projectId, key]);
       return rows[0] ? toCohort(rows[0]) : null;
     },
 
@@ -150,9 +102,9 @@ export function createCohortStore(pool: Pool) {
       state: CohortState,
       at: Date,
       effects: { nextRunAt?: Date | null; archivedAt?: Date | null },
-      db: Queryable = pool,
+      db: Db = pooled,
     ): Promise<Cohort> {
-      const { rows } = await db.query<CohortRow>(
+      const { rows } = await sql(db).query<CohortRow>(
         `UPDATE cohorts SET state = $3, updated_at = $4,
                 next_run_at = CASE WHEN $5 THEN $6::timestamptz ELSE next_run_at END,
                 archived_at = CASE WHEN $7 THEN $8::timestamptz ELSE archived_at END
@@ -163,8 +115,8 @@ export function createCohortStore(pool: Pool) {
     },
 
     /** Keys of the non-archived cohorts whose definitions reference cohort `key`. */
-    async referencedBy(projectId: number, key: string, db: Queryable = pool): Promise<string[]> {
-      const { rows } = await db.query<{ key: string }>(
+    async referencedBy(projectId: number, key: string, db: Db = pooled): Promise<string[]> {
+      const { rows } = await sql(db).query<{ key: string }>(
         `SELECT key FROM cohorts
           WHERE project_id = $1 AND key <> $2 AND state <> 'archived' AND definition IS NOT NULL
             AND jsonb_path_exists(definition, 'strict $.** ? (@.type == "cohort" && @.key == $k)', jsonb_build_object('k', $2::text))
@@ -186,8 +138,8 @@ export function createCohortStore(pool: Pool) {
     },
 
     /** Every cohort of the project by key: what reference checks and the compiler read. */
-    async refs(projectId: number, db: Queryable = pool): Promise<Map<string, CohortRef>> {
-      const { rows } = await db.query<{ id: number; key: string; kind: CohortKind; state: CohortState; definition: Definition | null }>(
+    async refs(projectId: number, db: Db = pooled): Promise<Map<string, CohortRef>> {
+      const { rows } = await sql(db).query<{ id: number; key: string; kind: CohortKind; state: CohortState; definition: CohortDefinition | null }>(
         'SELECT id, key, kind, state, definition FROM cohorts WHERE project_id = $1',
         [projectId],
       );
@@ -204,8 +156,8 @@ export function createCohortStore(pool: Pool) {
      * Applies a patch and bumps definition_version; a changed definition is due now.
      * Returns null when `expectedVersion` is given and stale.
      */
-    async update(projectId: number, id: number, patch: CohortPatch, expectedVersion: number | null, db: Queryable = pool): Promise<Cohort | null> {
-      const { rows } = await db.query<CohortRow>(
+    async update(projectId: number, id: number, patch: CohortPatch, expectedVersion: number | null, db: Db = pooled): Promise<Cohort | null> {
+      const { rows } = await sql(db).query<CohortRow>(
         `UPDATE cohorts SET
             name = COALESCE($3, name),
             description = COALESCE($4, description),
@@ -230,27 +182,40 @@ export function createCohortStore(pool: Pool) {
       return rows[0] ? toCohort(rows[0]) : null;
     },
 
+    async adjustMemberCount(projectId: number, id: number, version: number, delta: number): Promise<void> {
+      if (delta === 0) return;
+      await pool.query('UPDATE cohorts SET member_count = GREATEST(0, member_count + $4) WHERE project_id = $1 AND id = $2 AND version = $3', [projectId, id, version, delta]);
+    },
+
     /** Makes a cohort due now (the refresher picks it up on its next tick). */
     async markDue(projectId: number, id: number): Promise<void> {
       await pool.query('UPDATE cohorts SET next_run_at = now() WHERE project_id = $1 AND id = $2', [projectId, id]);
     },
 
     /** Bumps projects.definitions_version: API processes reload definitions and cohort states. */
-    async bumpDefinitionsVersion(projectId: number, db: Queryable = pool): Promise<void> {
-      await db.query('UPDATE projects SET definitions_version = definitions_version + 1 WHERE id = $1', [projectId]);
+    async bumpDefinitionsVersion(projectId: number, db: Db = pooled): Promise<void> {
+      await sql(db).query('UPDATE projects SET definitions_version = definitions_version + 1 WHERE id = $1', [projectId]);
     },
 
     /** Checks a regex with PostgreSQL's engine; returns its error message, or null when valid. */
-    async regexError(pattern: string, db: Queryable = pool): Promise<string | null> {
+    async regexError(pattern: string, db: Db = pooled): Promise<string | null> {
       try {
-        await db.query("SELECT '' ~ $1::text", [pattern]);
+        await sql(db).query("SELECT '' ~ $1::text", [pattern]);
         return null;
       } catch (err) {
         if ((err as { code?: string }).code === '2201B') return (err as Error).message;
         throw err;
       }
     },
+
+    async membersPerTier(): Promise<Array<{ tier: Tier; members: number }>> {
+      const { rows } = await pool.query<{ tier: Tier; members: number }>(
+        `SELECT p.tier, COALESCE(SUM(c.member_count), 0)::bigint AS members
+           FROM projects p LEFT JOIN cohorts c ON c.project_id = p.id AND c.state IN ('active', 'paused')
+          GROUP BY p.tier`,
+      );
+      return rows;
+    },
   };
 }
 
-export type CohortStore = ReturnType<typeof createCohortStore>;

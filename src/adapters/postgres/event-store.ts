@@ -1,24 +1,9 @@
-import type { Pool, PoolClient } from './pool.js';
-
-type Db = Pick<Pool | PoolClient, 'query'>;
-
-/** What the event store needs of an event; `time` is unix ms, `propertiesJson` a JSON object. */
-export interface EventToStore {
-  event: string;
-  distinctId: string;
-  time: number;
-  insertId: string;
-  propertiesJson: string;
-}
-
-/** Per-name event counts of one person, most frequent first. */
-export interface EventCount {
-  event: string;
-  count: number;
-}
+import type { Db } from '../../ports/db.js';
+import type { EventCount, EventStore, EventToStore } from '../../ports/event-store.js';
+import { sql } from './db.js';
 
 /** Events (PRODUCT.md 4.1): immutable rows keyed by `(project_id, insert_id)`. */
-export function createEventStore() {
+export function createEventStore(): EventStore {
   return {
     /**
      * Stores a batch in ONE multi-row statement (the batch travels as one JSON parameter);
@@ -33,7 +18,7 @@ export function createEventStore() {
       for (const e of events) {
         parts.push(`{"e":${JSON.stringify(e.event)},"d":${JSON.stringify(e.distinctId)},"t":${e.time},"i":${JSON.stringify(e.insertId)},"p":${e.propertiesJson}}`);
       }
-      const { rows } = await db.query<{ insert_id: string }>(
+      const { rows } = await sql(db).query<{ insert_id: string }>(
         `INSERT INTO events (project_id, event, distinct_id, time, insert_id, properties)
          SELECT $1, r.e, r.d, to_timestamp(r.t / 1000.0), r.i, r.p
            FROM json_to_recordset($2::json) AS r(e text, d text, t bigint, i text, p jsonb)
@@ -48,13 +33,13 @@ export function createEventStore() {
     /** Deletes every event of these distinct ids (GDPR erasure). Returns how many. */
     async deleteForDistinctIds(db: Db, projectId: number, distinctIds: readonly string[]): Promise<number> {
       if (distinctIds.length === 0) return 0;
-      const { rowCount } = await db.query('DELETE FROM events WHERE project_id = $1 AND distinct_id = ANY($2::text[])', [projectId, distinctIds]);
+      const { rowCount } = await sql(db).query('DELETE FROM events WHERE project_id = $1 AND distinct_id = ANY($2::text[])', [projectId, distinctIds]);
       return rowCount ?? 0;
     },
 
     /** Event counts by name over these distinct ids, most frequent first (ties by name). */
     async countsByName(db: Db, projectId: number, distinctIds: readonly string[], limit: number): Promise<EventCount[]> {
-      const { rows } = await db.query<{ event: string; n: number }>(
+      const { rows } = await sql(db).query<{ event: string; n: number }>(
         `SELECT event, count(*)::bigint AS n FROM events
           WHERE project_id = $1 AND distinct_id = ANY($2::text[])
           GROUP BY event ORDER BY n DESC, event LIMIT $3`,
@@ -63,9 +48,14 @@ export function createEventStore() {
       return rows.map((r) => ({ event: r.event, count: r.n }));
     },
 
+    async timeOf(db: Db, projectId: number, insertId: string): Promise<number | null> {
+      const { rows } = await sql(db).query<{ time: Date }>('SELECT time FROM events WHERE project_id = $1 AND insert_id = $2', [projectId, insertId]);
+      return rows[0] ? rows[0].time.getTime() : null;
+    },
+
     /** Total `survey sent` events per `$survey_key` (rebuilds the response counters). */
     async surveyResponseCounts(db: Db, projectId: number): Promise<Map<string, number>> {
-      const { rows } = await db.query<{ key: string; n: number }>(
+      const { rows } = await sql(db).query<{ key: string; n: number }>(
         `SELECT properties->>'$survey_key' AS key, count(*)::bigint AS n FROM events
           WHERE project_id = $1 AND event = 'survey sent' AND jsonb_typeof(properties->'$survey_key') = 'string'
           GROUP BY 1`,
@@ -76,4 +66,3 @@ export function createEventStore() {
   };
 }
 
-export type EventStore = ReturnType<typeof createEventStore>;

@@ -1,21 +1,10 @@
-import type { Pool, PoolClient } from './pool.js';
-
-type Db = Pick<Pool | PoolClient, 'query'>;
-
 /**
- * A person as the identity cache stores it. `version` orders writes of the same person:
- * `updated_at` in µs, set with clock_timestamp() under the row lock, so it grows with
- * every committed change of the row. `propertiesJson` is PostgreSQL's jsonb text.
+ * Identity-map documents read from PostgreSQL (domain/person.ts `PersonDoc`): `version` is
+ * `updated_at` in µs, set with clock_timestamp() under the row lock.
  */
-export interface PersonDoc {
-  id: number;
-  bucketingKey: string;
-  propertiesJson: string;
-  identified: boolean;
-  version: number;
-  /** recomputed from `survey sent` / `survey shown` events of all the person's distinct ids */
-  surveyHistory: { answered: string[]; lastShownAt: number | null };
-}
+import type { PersonDoc } from '../../domain/person.js';
+import type { Db } from '../../ports/db.js';
+import { sql } from './db.js';
 
 const SURVEY_LATERAL = `LEFT JOIN LATERAL (
     SELECT array_agg(DISTINCT e.properties->>'$survey_key') FILTER (WHERE e.event = 'survey sent') AS answered,
@@ -51,7 +40,7 @@ const toDoc = (r: DocRow): PersonDoc => ({
 /** Identity-cache documents of these persons, as committed now (one statement). */
 export async function loadPersonDocs(db: Db, projectId: number, personIds: readonly number[]): Promise<PersonDoc[]> {
   if (personIds.length === 0) return [];
-  const { rows } = await db.query<DocRow>(
+  const { rows } = await sql(db).query<DocRow>(
     `SELECT ${DOC_COLUMNS} FROM persons p ${SURVEY_LATERAL} WHERE p.project_id = $1 AND p.id = ANY($2::bigint[])`,
     [projectId, [...new Set(personIds)]],
   );
@@ -60,7 +49,7 @@ export async function loadPersonDocs(db: Db, projectId: number, personIds: reado
 
 /** One keyset page of a project's persons as documents, with their distinct ids (rebuilds). */
 export async function loadPersonDocsPage(db: Db, projectId: number, afterId: number, limit: number): Promise<Array<PersonDoc & { distinctIds: string[] }>> {
-  const { rows } = await db.query<DocRow & { dids: string[] }>(
+  const { rows } = await sql(db).query<DocRow & { dids: string[] }>(
     `SELECT ${DOC_COLUMNS},
             ARRAY(SELECT distinct_id FROM person_distinct_ids x WHERE x.project_id = p.project_id AND x.person_id = p.id) AS dids
        FROM persons p ${SURVEY_LATERAL}

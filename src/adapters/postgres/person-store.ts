@@ -1,30 +1,8 @@
-import type { Pool, PoolClient } from './pool.js';
+import type { LockedPerson, PersonStatsDelta } from '../../domain/person.js';
+import type { Db } from '../../ports/db.js';
+import type { PersonStore } from '../../ports/person-store.js';
+import { sql } from './db.js';
 import { loadPersonDocs, loadPersonDocsPage } from './person-docs.js';
-
-export type { PersonDoc } from './person-docs.js';
-
-type Db = Pick<Pool | PoolClient, 'query'>;
-
-/** A locked person row, for read-modify-write (engage, alias). Times are unix ms. */
-export interface LockedPerson {
-  id: number;
-  bucketingKey: string;
-  properties: Record<string, unknown>;
-  /** property key -> unix ms it was written by `$set_once` */
-  setOnceAt: Record<string, number>;
-  identified: boolean;
-  firstSeen: number | null;
-  lastSeen: number | null;
-  eventCount: number;
-}
-
-/** Person stats of one ingest batch; times are unix ms. */
-export interface PersonStatsDelta {
-  id: number;
-  count: number;
-  firstMs: number;
-  lastMs: number;
-}
 
 const ms = (d: Date | null) => (d ? d.getTime() : null);
 
@@ -34,10 +12,10 @@ const REBUILD_LOCK = 0x5b1e;
 const lockKey = (projectId: number) => projectId % 2_147_483_647;
 
 /** Persons and their distinct ids (PRODUCT.md 2, 4, 5). Every query filters by project. */
-export function createPersonStore() {
+export function createPersonStore(): PersonStore {
   async function mappings(db: Db, projectId: number, distinctIds: readonly string[]): Promise<Map<string, number>> {
     if (distinctIds.length === 0) return new Map();
-    const { rows } = await db.query<{ distinct_id: string; person_id: number }>(
+    const { rows } = await sql(db).query<{ distinct_id: string; person_id: number }>(
       'SELECT distinct_id, person_id FROM person_distinct_ids WHERE project_id = $1 AND distinct_id = ANY($2::text[])',
       [projectId, distinctIds],
     );
@@ -51,13 +29,13 @@ export function createPersonStore() {
    */
   async function createFor(db: Db, projectId: number, distinctIds: readonly string[]): Promise<Map<string, number>> {
     if (distinctIds.length === 0) return new Map();
-    const { rows: persons } = await db.query<{ id: number; bucketing_key: string }>(
+    const { rows: persons } = await sql(db).query<{ id: number; bucketing_key: string }>(
       `INSERT INTO persons (project_id, bucketing_key)
        SELECT $1, d FROM unnest($2::text[]) AS d RETURNING id, bucketing_key`,
       [projectId, distinctIds],
     );
     const pidOf = new Map(persons.map((r) => [r.bucketing_key, r.id]));
-    const { rows: won } = await db.query<{ distinct_id: string; person_id: number }>(
+    const { rows: won } = await sql(db).query<{ distinct_id: string; person_id: number }>(
       `INSERT INTO person_distinct_ids (project_id, distinct_id, person_id)
        SELECT $1, d, p FROM unnest($2::text[], $3::bigint[]) AS t(d, p) ORDER BY d COLLATE "C"
        ON CONFLICT (project_id, distinct_id) DO NOTHING RETURNING distinct_id, person_id`,
@@ -65,7 +43,7 @@ export function createPersonStore() {
     );
     const created = new Map(won.map((r) => [r.distinct_id, r.person_id]));
     const losers = distinctIds.filter((d) => !created.has(d)).map((d) => pidOf.get(d)!);
-    if (losers.length) await db.query('DELETE FROM persons WHERE project_id = $1 AND id = ANY($2::bigint[])', [projectId, losers]);
+    if (losers.length) await sql(db).query('DELETE FROM persons WHERE project_id = $1 AND id = ANY($2::bigint[])', [projectId, losers]);
     return created;
   }
 
@@ -89,7 +67,7 @@ export function createPersonStore() {
       }
       const unresolved = pending.filter((d) => !found.has(d));
       const toLock = [...new Set([...found.values()])].filter((id) => !locked.has(id));
-      const { rows } = await db.query<{ id: number }>(
+      const { rows } = await sql(db).query<{ id: number }>(
         'SELECT id FROM persons WHERE project_id = $1 AND id = ANY($2::bigint[]) ORDER BY id FOR UPDATE',
         [projectId, toLock],
       );
@@ -111,7 +89,7 @@ export function createPersonStore() {
     /** Adds one batch's stats; returns person id -> new version (µs). */
     async addStats(db: Db, projectId: number, deltas: readonly PersonStatsDelta[]): Promise<Map<number, number>> {
       if (deltas.length === 0) return new Map();
-      const { rows } = await db.query<{ id: number; version: number }>(
+      const { rows } = await sql(db).query<{ id: number; version: number }>(
         `UPDATE persons p
             SET first_seen = LEAST(p.first_seen, to_timestamp(s.f / 1000.0)),
                 last_seen = GREATEST(p.last_seen, to_timestamp(s.l / 1000.0)),
@@ -126,7 +104,7 @@ export function createPersonStore() {
 
     /** Locks persons FOR UPDATE in id order and reads them; vanished ids are absent. */
     async lockRows(db: Db, projectId: number, personIds: readonly number[]): Promise<Map<number, LockedPerson>> {
-      const { rows } = await db.query<{
+      const { rows } = await sql(db).query<{
         id: number; bucketing_key: string; properties: Record<string, unknown>; set_once_at: Record<string, number>;
         is_identified: boolean; first_seen: Date | null; last_seen: Date | null; event_count: number;
       }>(
@@ -143,7 +121,7 @@ export function createPersonStore() {
     /** Writes new properties (and `$set_once` times) of several persons in one statement. */
     async writeProperties(db: Db, projectId: number, rows: ReadonlyArray<{ id: number; properties: Record<string, unknown>; setOnceAt: Record<string, number> }>): Promise<void> {
       if (rows.length === 0) return;
-      await db.query(
+      await sql(db).query(
         `UPDATE persons p SET properties = r.p, set_once_at = r.s, updated_at = clock_timestamp()
            FROM json_to_recordset($2::json) AS r(id bigint, p jsonb, s jsonb)
           WHERE p.project_id = $1 AND p.id = r.id`,
@@ -153,7 +131,7 @@ export function createPersonStore() {
 
     /** Creates an identified person holding nothing yet (alias of two unseen ids). */
     async insertPerson(db: Db, projectId: number, bucketingKey: string, identified: boolean): Promise<number> {
-      const { rows } = await db.query<{ id: number }>(
+      const { rows } = await sql(db).query<{ id: number }>(
         'INSERT INTO persons (project_id, bucketing_key, is_identified) VALUES ($1, $2, $3) RETURNING id',
         [projectId, bucketingKey, identified],
       );
@@ -162,7 +140,7 @@ export function createPersonStore() {
 
     /** Maps ids to a person; returns the ids mapped now (an id already mapped is left alone). */
     async attach(db: Db, projectId: number, personId: number, distinctIds: readonly string[]): Promise<string[]> {
-      const { rows } = await db.query<{ distinct_id: string }>(
+      const { rows } = await sql(db).query<{ distinct_id: string }>(
         `INSERT INTO person_distinct_ids (project_id, distinct_id, person_id)
          SELECT $1, d, $2 FROM unnest($3::text[]) AS d ORDER BY d COLLATE "C"
          ON CONFLICT (project_id, distinct_id) DO NOTHING RETURNING distinct_id`,
@@ -172,7 +150,7 @@ export function createPersonStore() {
     },
 
     async setIdentified(db: Db, projectId: number, personId: number): Promise<void> {
-      await db.query('UPDATE persons SET is_identified = true, updated_at = clock_timestamp() WHERE project_id = $1 AND id = $2 AND NOT is_identified', [projectId, personId]);
+      await sql(db).query('UPDATE persons SET is_identified = true, updated_at = clock_timestamp() WHERE project_id = $1 AND id = $2 AND NOT is_identified', [projectId, personId]);
     },
 
     /**
@@ -181,28 +159,28 @@ export function createPersonStore() {
      * and `from` is deleted. Both rows must be locked. Returns the ids that moved.
      */
     async merge(db: Db, projectId: number, from: number, into: number, merged: { properties: Record<string, unknown>; setOnceAt: Record<string, number> }): Promise<string[]> {
-      const { rows } = await db.query<{ distinct_id: string }>(
+      const { rows } = await sql(db).query<{ distinct_id: string }>(
         'UPDATE person_distinct_ids SET person_id = $3 WHERE project_id = $1 AND person_id = $2 RETURNING distinct_id',
         [projectId, from, into],
       );
-      await db.query(
+      await sql(db).query(
         `UPDATE persons i SET properties = $4::jsonb, set_once_at = $5::jsonb, is_identified = true,
                 first_seen = LEAST(i.first_seen, f.first_seen), last_seen = GREATEST(i.last_seen, f.last_seen),
                 event_count = i.event_count + f.event_count, updated_at = clock_timestamp()
            FROM persons f WHERE i.project_id = $1 AND i.id = $3 AND f.project_id = $1 AND f.id = $2`,
         [projectId, from, into, JSON.stringify(merged.properties), JSON.stringify(merged.setOnceAt)],
       );
-      await db.query('DELETE FROM persons WHERE project_id = $1 AND id = $2', [projectId, from]);
+      await sql(db).query('DELETE FROM persons WHERE project_id = $1 AND id = $2', [projectId, from]);
       return rows.map((r) => r.distinct_id);
     },
 
     /** Deletes a person and its distinct ids; returns the ids it held. */
     async remove(db: Db, projectId: number, personId: number): Promise<string[]> {
-      const { rows } = await db.query<{ distinct_id: string }>(
+      const { rows } = await sql(db).query<{ distinct_id: string }>(
         'DELETE FROM person_distinct_ids WHERE project_id = $1 AND person_id = $2 RETURNING distinct_id',
         [projectId, personId],
       );
-      await db.query('DELETE FROM persons WHERE project_id = $1 AND id = $2', [projectId, personId]);
+      await sql(db).query('DELETE FROM persons WHERE project_id = $1 AND id = $2', [projectId, personId]);
       return rows.map((r) => r.distinct_id);
     },
 
@@ -210,7 +188,7 @@ export function createPersonStore() {
     async distinctIdsOf(db: Db, projectId: number, personIds: readonly number[]): Promise<Map<number, string[]>> {
       const out = new Map<number, string[]>(personIds.map((id) => [id, []]));
       if (personIds.length === 0) return out;
-      const { rows } = await db.query<{ person_id: number; distinct_id: string }>(
+      const { rows } = await sql(db).query<{ person_id: number; distinct_id: string }>(
         `SELECT person_id, distinct_id FROM person_distinct_ids
           WHERE project_id = $1 AND person_id = ANY($2::bigint[]) ORDER BY distinct_id COLLATE "C"`,
         [projectId, personIds],
@@ -224,7 +202,7 @@ export function createPersonStore() {
 
     /** Person stats for the admin read; times are unix ms. */
     async stats(db: Db, projectId: number, personId: number): Promise<(LockedPerson & { createdAt: number }) | null> {
-      const { rows } = await db.query<{
+      const { rows } = await sql(db).query<{
         id: number; bucketing_key: string; properties: Record<string, unknown>; set_once_at: Record<string, number>;
         is_identified: boolean; first_seen: Date | null; last_seen: Date | null; event_count: number; created_at: Date;
       }>(
@@ -242,7 +220,7 @@ export function createPersonStore() {
 
     /** Taken (shared) by transactions that move or remove distinct ids; a rebuild waits for them. */
     async lockIdentityShared(db: Db, projectId: number): Promise<void> {
-      await db.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [IDENTITY_LOCK, lockKey(projectId)]);
+      await sql(db).query('SELECT pg_advisory_xact_lock_shared($1, $2)', [IDENTITY_LOCK, lockKey(projectId)]);
     },
 
     /**
@@ -250,12 +228,11 @@ export function createPersonStore() {
      * otherwise waits until no alias or erasure is in flight and blocks new ones until commit.
      */
     async lockIdentityRebuild(db: Db, projectId: number): Promise<boolean> {
-      const { rows } = await db.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS ok', [REBUILD_LOCK, lockKey(projectId)]);
+      const { rows } = await sql(db).query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS ok', [REBUILD_LOCK, lockKey(projectId)]);
       if (!rows[0].ok) return false;
-      await db.query('SELECT pg_advisory_xact_lock($1, $2)', [IDENTITY_LOCK, lockKey(projectId)]);
+      await sql(db).query('SELECT pg_advisory_xact_lock($1, $2)', [IDENTITY_LOCK, lockKey(projectId)]);
       return true;
     },
   };
 }
 
-export type PersonStore = ReturnType<typeof createPersonStore>;

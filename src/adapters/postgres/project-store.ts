@@ -1,16 +1,6 @@
+import type { Project, Tier } from '../../domain/project.js';
+import type { ProjectStore } from '../../ports/project-store.js';
 import type { Pool } from './pool.js';
-
-export type Tier = 'hobby' | 'pro' | 'growth' | 'enterprise';
-export const TIERS: readonly Tier[] = ['hobby', 'pro', 'growth', 'enterprise'];
-
-/** A project as the domain sees it. The token is public (SDKs embed it). */
-export interface Project {
-  id: number;
-  name: string;
-  tier: Tier;
-  token: string;
-  createdAt: string;
-}
 
 interface ProjectRow {
   id: number;
@@ -30,7 +20,7 @@ const toProject = (r: ProjectRow): Project => ({
 
 const COLUMNS = 'id, name, tier, token, created_at';
 
-export function createProjectStore(pool: Pool) {
+export function createProjectStore(pool: Pool): ProjectStore {
   return {
     async insert(name: string, tier: Tier, token: string): Promise<Project> {
       const { rows } = await pool.query<ProjectRow>(
@@ -73,4 +63,3 @@ export function createProjectStore(pool: Pool) {
   };
 }
 
-export type ProjectStore = ReturnType<typeof createProjectStore>;

@@ -1,32 +1,14 @@
+import type { CohortInfo } from '../../domain/cohort.js';
+import type { DefinitionKind } from '../../domain/definition.js';
+import type { Tier } from '../../domain/project.js';
+import type { SnapshotRows, SnapshotSource } from '../../ports/snapshot-source.js';
 import type { Pool } from './pool.js';
-import type { Tier } from './project-store.js';
-import type { DefinitionKind } from './definition-store.js';
-
-/** One cohort as decisions see it: identity for the Redis read, state and freshness. */
-export interface CohortInfo {
-  id: number;
-  key: string;
-  state: 'building' | 'active' | 'paused' | 'archived';
-  /** live materialized version (0: never materialized) */
-  version: number;
-  /** unix ms of the live version's computation, null if never */
-  asOf: number | null;
-}
-
-/** Everything a project's decisions are made from, as read from PostgreSQL at one version. */
-export interface SnapshotRows {
-  projectId: number;
-  tier: Tier;
-  definitionsVersion: number;
-  definitions: Array<{ kind: DefinitionKind; key: string; version: number; definition: Record<string, unknown> }>;
-  cohorts: CohortInfo[];
-}
 
 /**
  * Reads a project's definitions and cohort states in one REPEATABLE READ transaction, so the
  * snapshot is consistent with the definitions_version it carries.
  */
-export function createSnapshotSource(pool: Pool) {
+export function createSnapshotSource(pool: Pool): SnapshotSource {
   return {
     async load(projectId: number): Promise<SnapshotRows | null> {
       const client = await pool.connect();
@@ -66,6 +48,15 @@ export function createSnapshotSource(pool: Pool) {
       }
     },
 
+    async cohortRefreshes(projectIds: number[], sinceMs: number) {
+      const { rows } = await pool.query<{ project_id: number; id: number; version: number; last_calculated_at: Date }>(
+        `SELECT project_id, id, version, last_calculated_at FROM cohorts
+          WHERE project_id = ANY($1::bigint[]) AND last_calculated_at > $2`,
+        [projectIds, new Date(sinceMs)],
+      );
+      return rows.map((r) => ({ projectId: r.project_id, cohortId: r.id, version: r.version, asOf: r.last_calculated_at.getTime() }));
+    },
+
     /** Current definitions_version of each project (one cheap query per poll). */
     async versions(projectIds: number[]): Promise<Map<number, number>> {
       const { rows } = await pool.query<{ id: number; definitions_version: number }>(
@@ -77,4 +68,3 @@ export function createSnapshotSource(pool: Pool) {
   };
 }
 
-export type SnapshotSource = ReturnType<typeof createSnapshotSource>;

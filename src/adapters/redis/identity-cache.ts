@@ -1,52 +1,9 @@
 import type { ChainableCommander } from 'ioredis';
+import type { IdentityCache, IdentityCacheWrite, IdentityLookup } from '../../ports/identity-cache.js';
 import type { RedisClient } from './client.js';
 import type { Keys } from './keys.js';
-import type { PersonDoc } from '../postgres/person-store.js';
 import { IDENTITY_LOOKUP_LUA, PERSON_DOC_SET_LUA } from './identity-lua.js';
-
-/**
- * The person document in Redis (`keys.person`): `u` version (µs), `id`, `b` bucketing
- * key, `p` properties, `i` identified, `s` survey history (`a` answered survey keys,
- * `l` last survey shown, unix ms or null). `u` comes first so Lua can read it cheaply.
- */
-export interface StoredPersonDoc {
-  u: number;
-  id: number;
-  b: string;
-  p: Record<string, unknown>;
-  i: boolean;
-  s: { a: string[]; l: number | null };
-}
-
-/** Serializes a document; the properties text from PostgreSQL is embedded as is. */
-export function encodePersonDoc(doc: PersonDoc): string {
-  const s = JSON.stringify({ a: doc.surveyHistory.answered, l: doc.surveyHistory.lastShownAt });
-  return `{"u":${doc.version},"id":${doc.id},"b":${JSON.stringify(doc.bucketingKey)},"p":${doc.propertiesJson},"i":${doc.identified},"s":${s}}`;
-}
-
-/** One batch of identity-map changes for one project, written in one pipeline. */
-export interface IdentityCacheWrite {
-  /** person documents (versioned: an older one never replaces a newer one) */
-  docs?: readonly PersonDoc[];
-  /** distinct ids seen for the first time: SET NX, so a later alias move is never undone */
-  newIds?: ReadonlyArray<readonly [distinctId: string, personId: number]>;
-  /** distinct ids that moved (alias, merge) or a rebuild: plain SET */
-  setIds?: ReadonlyArray<readonly [distinctId: string, personId: number]>;
-  removedIds?: readonly string[];
-  removedPersons?: readonly number[];
-  /** `survey sent` events per survey key: INCRBY */
-  surveyIncrements?: ReadonlyMap<string, number>;
-  /** absolute response counts per survey key (rebuild): SET */
-  surveyCounts?: ReadonlyMap<string, number>;
-  /** mark the project's identity map complete */
-  ready?: boolean;
-}
-
-export interface IdentityLookup {
-  ready: boolean;
-  person: StoredPersonDoc | null;
-  usedAnon: boolean;
-}
+import { decodePersonDoc, encodePersonDoc } from './person-document.js';
 
 type LookupFn = (k1: string, k2: string, k3: string, prefix: string) => Promise<[number, string | null, number]>;
 type DocSetFn = (this: ChainableCommander, key: string, version: string, doc: string) => ChainableCommander;
@@ -55,7 +12,7 @@ type DocSetFn = (this: ChainableCommander, key: string, version: string, doc: st
  * The identity map in Redis. `redis` is the hot-path connection (short timeout) used for
  * lookups; `bulk` is a connection with a longer timeout for write-throughs and rebuilds.
  */
-export function createIdentityCache(deps: { redis: RedisClient; bulk: RedisClient; keys: Keys }) {
+export function createIdentityCache(deps: { redis: RedisClient; bulk: RedisClient; keys: Keys }): IdentityCache {
   const { redis, bulk, keys } = deps;
   redis.defineCommand('sbIdentityLookup', { numberOfKeys: 3, lua: IDENTITY_LOOKUP_LUA });
   bulk.defineCommand('sbPersonDocSet', { numberOfKeys: 1, lua: PERSON_DOC_SET_LUA });
@@ -68,7 +25,7 @@ export function createIdentityCache(deps: { redis: RedisClient; bulk: RedisClien
       const did = keys.distinctId(projectId, distinctId);
       const anon = anonId && anonId !== distinctId ? keys.distinctId(projectId, anonId) : did;
       const [ready, doc, usedAnon] = await lookupFn(keys.identityReady(projectId), did, anon, personPrefix(projectId));
-      return { ready: ready === 1, person: doc ? (JSON.parse(doc) as StoredPersonDoc) : null, usedAnon: usedAnon === 1 };
+      return { ready: ready === 1, person: doc ? decodePersonDoc(doc) : null, usedAnon: usedAnon === 1 };
     },
 
     /** Applies one batch of changes in one pipeline; rejects if any command failed. */
@@ -96,4 +53,3 @@ export function createIdentityCache(deps: { redis: RedisClient; bulk: RedisClien
   };
 }
 
-export type IdentityCache = ReturnType<typeof createIdentityCache>;

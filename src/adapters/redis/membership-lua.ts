@@ -87,15 +87,16 @@ return cur
  * Adds or removes members of the live version (event-driven updates, static edits).
  * KEYS[1]: cohortCurrent; ARGV[1]: cohortMembersBase; ARGV[2]: 'add' or 'rem';
  * ARGV[3..]: members (at most a few thousand per call).
- * Reply: the version changed, or nil when the cohort has no live version (nothing done,
- * so no stray set is ever created for a dropped version).
+ * Reply: { the version changed, how many members were added or removed }, or nil when the
+ * cohort has no live version (nothing done, so no stray set is ever created for a dropped
+ * version).
  */
 export const APPLY = script(`
 local v = redis.call('GET', KEYS[1])
 if not v then return nil end
-if #ARGV < 3 then return tonumber(v) end
+if #ARGV < 3 then return { tonumber(v), 0 } end
 local cmd = 'SADD'
 if ARGV[2] == 'rem' then cmd = 'SREM' end
-redis.call(cmd, ARGV[1] .. v, unpack(ARGV, 3))
-return tonumber(v)
+local n = redis.call(cmd, ARGV[1] .. v, unpack(ARGV, 3))
+return { tonumber(v), n }
 `);

@@ -7,24 +7,13 @@
  * that have no person yet.
  */
 import type { Redis } from 'ioredis';
+import type { MemberRef, MembershipAnswer, MembershipStore } from '../../ports/membership-store.js';
 import type { Keys } from './keys.js';
 import { waitForRedis } from './client.js';
 import { APPLY, IS_MEMBER, SWITCH, type LuaScript } from './membership-lua.js';
 
 /** Members per SADD/SREM command (and per Lua call): big enough to pipeline well, small for Lua's stack. */
 export const CHUNK = 5_000;
-
-/** Who a membership question is about: a known person and/or the request's distinct ids. */
-export interface MemberRef {
-  personId: number | null;
-  distinctIds: string[];
-}
-
-/** One cohort's answer: member or not, and the version read (null: never materialized). */
-export interface MembershipAnswer {
-  member: boolean;
-  version: number | null;
-}
 
 export interface MembershipStoreDeps {
   /** the request-path connection (short command timeout): reads */
@@ -48,20 +37,22 @@ const ready = async (client: Redis) => {
   if (client.status !== 'ready') await waitForRedis(client, 2_000);
 };
 
-export function createMembershipStore(deps: MembershipStoreDeps) {
+export function createMembershipStore(deps: MembershipStoreDeps): MembershipStore {
   const { redis, bulk, keys } = deps;
 
-  async function apply(projectId: number, cohortId: number, op: 'add' | 'rem', members: string[]): Promise<number | null> {
+  async function apply(projectId: number, cohortId: number, op: 'add' | 'rem', members: string[]): Promise<{ version: number; changed: number } | null> {
     await ready(bulk);
-    let version: number | null = null;
+    let out: { version: number; changed: number } | null = null;
     const cur = keys.cohortCurrent(projectId, cohortId);
     const base = keys.cohortMembersBase(projectId, cohortId);
     for (let i = 0; i < Math.max(members.length, 1); i += CHUNK) {
-      const v = await run(bulk, APPLY, [cur], [base, op, ...members.slice(i, i + CHUNK)]);
-      version = v === null ? null : Number(v);
-      if (version === null) break;
+      const reply = (await run(bulk, APPLY, [cur], [base, op, ...members.slice(i, i + CHUNK)])) as [number, number] | null;
+      if (reply === null) return null;
+      // A refresh may switch versions between two chunks: report the last one, count only its changes.
+      const version = Number(reply[0]);
+      out = { version, changed: (out && out.version === version ? out.changed : 0) + Number(reply[1]) };
     }
-    return version;
+    return out;
   }
 
   /**
@@ -127,11 +118,26 @@ export function createMembershipStore(deps: MembershipStoreDeps) {
       await bulk.unlink(keys.cohortMembers(projectId, cohortId, version));
     },
 
+    /** Unlinks the pointer and the sets of versions `fromVersion..toVersion`; returns how many keys existed. */
+    async dropAll(projectId: number, cohortId: number, fromVersion: number, toVersion: number): Promise<number> {
+      await ready(bulk);
+      const doomed = [keys.cohortCurrent(projectId, cohortId)];
+      for (let v = Math.max(1, fromVersion); v <= toVersion; v++) doomed.push(keys.cohortMembers(projectId, cohortId, v));
+      return bulk.unlink(...doomed);
+    },
+
     /** The live version, or null when the cohort was never materialized. */
     async currentVersion(projectId: number, cohortId: number): Promise<number | null> {
       await ready(bulk);
       const v = await bulk.get(keys.cohortCurrent(projectId, cohortId));
       return v === null ? null : Number(v);
+    },
+
+    async liveVersions(projectId: number, cohortIds: readonly number[]): Promise<Array<number | null>> {
+      if (cohortIds.length === 0) return [];
+      await ready(bulk);
+      const values = await bulk.mget(...cohortIds.map((c) => keys.cohortCurrent(projectId, c)));
+      return values.map((v) => (v === null ? null : Number(v)));
     },
 
     /** Adds members to the live version; returns it, or null when there is none (nothing done). */
@@ -154,4 +160,3 @@ export function createMembershipStore(deps: MembershipStoreDeps) {
   };
 }
 
-export type MembershipStore = ReturnType<typeof createMembershipStore>;

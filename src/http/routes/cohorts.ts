@@ -5,13 +5,12 @@ import { jsonBody } from '../app.js';
 import { parse } from '../validate.js';
 import { page, parsePage } from '../pagination.js';
 import { AppError } from '../../errors.js';
-import { cohortKeySchema } from '../../cohorts/definition.js';
-import type { Cohort } from '../../adapters/postgres/cohort-store.js';
+import { cohortKeySchema } from '../../cohorts/cohort-definition.js';
 import { cohortCreateSchema, refreshIntervalSchema } from '../../cohorts/cohort-body.js';
-import type { StaticMember } from '../../adapters/postgres/cohort-member-store.js';
 import type { CohortsService } from '../../services/cohorts.js';
-import type { CohortMembersService, MemberUpload } from '../../services/cohort-members.js';
-import type { RefreshCohort, RefreshOutcome } from '../../services/refresh-cohort.js';
+import type { MemberUpload, StaticMembersService } from '../../services/static-members.js';
+import type { RefreshCohort, RefreshOutcome } from '../../ports/refresh-cohort.js';
+import type { Cohort, StaticMember } from '../../domain/cohort.js';
 
 const interval = refreshIntervalSchema;
 const createCohort = cohortCreateSchema;
@@ -86,8 +85,8 @@ function upload(req: Request): MemberUpload {
 }
 
 /** Cohort admin API (PRODUCT.md 6.1, 9). Lifecycle endpoints live in cohort-lifecycle.ts. */
-export function cohortRoutes(deps: { cohorts: CohortsService; members: CohortMembersService; refreshCohort: RefreshCohort }): RouteModule {
-  const { cohorts, members } = deps;
+export function cohortRoutes(deps: { cohorts: CohortsService; staticMembers: StaticMembersService; refreshCohort: RefreshCohort }): RouteModule {
+  const { cohorts, staticMembers: members } = deps;
   return (app, auth) => {
     const body = jsonBody('100kb');
     // Member uploads: up to 100,000 ids of up to 200 characters, as JSON or CSV.

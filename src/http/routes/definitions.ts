@@ -5,9 +5,9 @@ import { jsonBody } from '../app.js';
 import { parse } from '../validate.js';
 import { AppError } from '../../errors.js';
 import { page, parsePage } from '../pagination.js';
-import type { DefinitionKind } from '../../adapters/postgres/definition-store.js';
 import type { DefinitionsService } from '../../services/definitions.js';
-import type { AuditStore } from '../../adapters/postgres/audit-store.js';
+import type { DefinitionKind } from '../../domain/definition.js';
+import type { AuditStore } from '../../ports/audit-store.js';
 
 const PLURAL: Record<DefinitionKind, string> = { flag: 'flags', config: 'configs', survey: 'surveys' };
 
@@ -30,6 +30,7 @@ const auditQuery = z.object({
   cursor: z.string().regex(/^\d+$/, 'must be a cursor returned by a previous page').transform(Number).optional(),
   entity_kind: z.string().max(50).optional(),
   entity_key: z.string().max(200).optional(),
+  actor: z.string().max(200).optional(),
 });
 
 /** Admin API for flags, configs and surveys (PRODUCT.md 7.1, 9) and the audit log. */
@@ -69,7 +70,7 @@ export function definitionRoutes(deps: { definitions: DefinitionsService; audit:
 
     app.get('/v1/projects/:project/audit', auth.requireAdminProject, async (req, res) => {
       const q = parse(auditQuery, req.query, 'query');
-      const rows = await deps.audit.list(req.adminProject!.id, { beforeId: q.cursor, limit: q.limit, entityKind: q.entity_kind, entityKey: q.entity_key });
+      const rows = await deps.audit.list(req.adminProject!.id, { beforeId: q.cursor, limit: q.limit, entityKind: q.entity_kind, entityKey: q.entity_key, actor: q.actor });
       const data = rows.map((r) => ({ id: r.id, actor: r.actor, action: r.action, entity_kind: r.entityKind, entity_key: r.entityKey, before: r.before, after: r.after, created_at: r.createdAt }));
       res.json({ data, next_cursor: rows.length === q.limit ? String(rows[rows.length - 1].id) : null });
     });

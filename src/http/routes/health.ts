@@ -7,6 +7,11 @@ export interface Readiness {
   redis: 'ok' | 'down';
   /** true when decisions are answered from memory because Redis is away */
   degraded: boolean;
+  /**
+   * `recovering` while handshakes find cohorts whose membership Redis lost (their rules are
+   * skipped until the refresher has re-materialized them); the service stays ready.
+   */
+  membership?: { state: 'ok' | 'recovering'; unavailable: Array<{ project_id: number; cohorts: readonly string[] }> };
 }
 
 /** `/healthz` (process up), `/readyz` (PostgreSQL and Redis reachable), `/metrics`. */

@@ -1,12 +1,14 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { RouteModule } from '../app.js';
 import { jsonBody } from '../app.js';
-import type { Decision } from '../../core/types.js';
+import type { Decision } from '../../core/index.js';
 import type { DecideService } from '../../services/decide.js';
 import type { ProjectDirectory } from '../../services/project-directory.js';
-import type { Project } from '../../adapters/postgres/project-store.js';
 import { isPlaceholderId } from '../distinct-id.js';
-import { sendWithEtag } from './decide.js';
+import { etaggedJson } from '../edge/handshake.js';
+import { send } from '../edge/send.js';
+import { ofrepToken } from '../edge/token.js';
+import type { Project } from '../../domain/project.js';
 
 // OFREP's evaluationFailure allows only these codes; others are reported as GENERAL.
 const OFREP_CODES = new Set(['PARSE_ERROR', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'GENERAL']);
@@ -44,8 +46,7 @@ const fail = (res: Response, status: number, body: object) => res.status(status)
  */
 export function ofrepRoutes(deps: { decide: DecideService; directory: ProjectDirectory; rateLimit: RequestHandler }): RouteModule {
   const authenticate = async (req: Request, res: Response): Promise<Project | null> => {
-    const header = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : (req.headers['x-api-key'] as string | undefined);
+    const token = ofrepToken(req.headers);
     const project = token ? await deps.directory.byToken(token).catch(() => null) : null;
     if (!project) fail(res, 401, { errorDetails: 'missing or invalid project token (Authorization: Bearer <token>)' });
     return project;
@@ -88,7 +89,7 @@ export function ofrepRoutes(deps: { decide: DecideService; directory: ProjectDir
       if (!ctx.ok) return fail(res, 400, { errorCode: ctx.code, errorDetails: ctx.details });
       const outcome = await deps.decide.decide({ projectId: project.id, distinctId: ctx.distinctId, context: ctx.rest });
       const flags = [...Object.values(outcome.result.flags), ...Object.values(outcome.result.configs).filter((c) => !(c.key in outcome.result.flags))].map(toOfrep);
-      sendWithEtag(res, req.headers['if-none-match'], { flags });
+      send(res, etaggedJson({ flags }, req.headers['if-none-match']));
     });
 
     app.get('/ofrep/v1/configuration', (_req, res) => {

@@ -3,9 +3,9 @@ import type { RouteModule } from '../app.js';
 import { jsonBody } from '../app.js';
 import { parse } from '../validate.js';
 import { page, parsePage } from '../pagination.js';
-import { TIERS, type Project } from '../../adapters/postgres/project-store.js';
-import type { AdminKey } from '../../adapters/postgres/admin-key-store.js';
 import type { ProjectsService } from '../../services/projects.js';
+import { TIERS, type Project } from '../../domain/project.js';
+import type { AdminKey } from '../../domain/admin-key.js';
 
 const tier = z.enum(TIERS as [string, ...string[]]).transform((t) => t as Project['tier']);
 const createProject = z.object({ name: z.string().trim().min(1).max(200), tier: tier.optional() }).strict();

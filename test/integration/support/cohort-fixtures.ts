@@ -8,11 +8,14 @@ import { pino } from 'pino';
 import { createRedis } from '../../../src/adapters/redis/client.js';
 import { createCohortStore } from '../../../src/adapters/postgres/cohort-store.js';
 import { createCohortRunStore } from '../../../src/adapters/postgres/cohort-run-store.js';
-import { createCohortMemberStore } from '../../../src/adapters/postgres/cohort-member-store.js';
+import { createCohortQueryRunner } from '../../../src/adapters/postgres/cohort-query-runner.js';
+import { createRefreshLeaseStore } from '../../../src/adapters/postgres/refresh-lease-store.js';
+import { createArchiveCleanupStore } from '../../../src/adapters/postgres/archive-cleanup-store.js';
+import { createStaticMemberStore } from '../../../src/adapters/postgres/static-member-store.js';
 import { createMembershipStore } from '../../../src/adapters/redis/membership-store.js';
-import { createRefreshCohort } from '../../../src/services/refresh-cohort.js';
+import { createRefreshCohort } from '../../../src/refresher/refresh-cohort.js';
 import { createRecomputePersons } from '../../../src/services/recompute-persons.js';
-import type { Definition } from '../../../src/cohorts/definition.js';
+import type { CohortDefinition } from '../../../src/cohorts/cohort-definition.js';
 import type { Pool } from '../../../src/adapters/postgres/pool.js';
 import type { TestContext } from '../../helpers/context.js';
 import { testRedisUrl } from '../../helpers/databases.js';
@@ -24,10 +27,13 @@ export function refreshStack(t: TestContext, pool: Pool = t.pool) {
   const bulk = createRedis({ url: testRedisUrl() });
   const cohorts = createCohortStore(pool);
   const runs = createCohortRunStore(pool);
+  const leases = createRefreshLeaseStore(pool);
+  const runQuery = createCohortQueryRunner(pool);
   const membership = createMembershipStore({ redis: t.redis, bulk, keys: t.keys });
-  const refreshCohort = createRefreshCohort({ pool, cohorts, runs, members: createCohortMemberStore(pool), membership, notify: async () => {} });
-  const recomputePersons = createRecomputePersons({ pool, cohorts, membership });
-  return { cohorts, runs, membership, refreshCohort, recomputePersons, close: () => bulk.disconnect() };
+  const refreshCohort = createRefreshCohort({ leases, runQuery, cohorts, runs, staticMembers: createStaticMemberStore(pool), membership, notify: async () => {} });
+  const recomputePersons = createRecomputePersons({ runQuery, cohorts, membership });
+  const archiveCleanup = createArchiveCleanupStore(pool);
+  return { cohorts, runs, leases, membership, archiveCleanup, refreshCohort, recomputePersons, close: () => bulk.disconnect() };
 }
 
 /** A person with one distinct_id and properties; returns its id. */
@@ -52,7 +58,7 @@ export async function event(t: TestContext, projectId: number, distinctId: strin
 }
 
 /** A dynamic cohort in state building, due now; returns its id. */
-export async function cohort(t: TestContext, projectId: number, key: string, definition: Definition, refreshIntervalS: number | null = null) {
+export async function cohort(t: TestContext, projectId: number, key: string, definition: CohortDefinition, refreshIntervalS: number | null = null) {
   const c = await createCohortStore(t.pool).insert({ projectId, key, name: key, description: '', kind: 'dynamic', definition, refreshIntervalS });
   return c.id;
 }
@@ -69,4 +75,4 @@ export async function cohortRow(t: TestContext, cohortId: number) {
   return rows[0];
 }
 
-export const plan = (value: string): Definition => ({ type: 'person', key: 'plan', operator: 'in', value: [value] });
+export const plan = (value: string): CohortDefinition => ({ type: 'person', key: 'plan', operator: 'in', value: [value] });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bindPersonIds, CohortCompileError, compileCohort, type CompileContext } from '../../../src/cohorts/compiler.js';
-import type { Definition } from '../../../src/cohorts/definition.js';
-import { validateDefinition } from '../../../src/cohorts/validate-definition.js';
+import type { CohortDefinition } from '../../../src/cohorts/cohort-definition.js';
+import { validateCohortDefinition } from '../../../src/cohorts/validate-cohort-definition.js';
 
 const NOW = Date.UTC(2024, 5, 1);
 const ctx = (extra: Partial<CompileContext> = {}): CompileContext => ({ projectId: 7, now: NOW, cohortRefs: new Map(), ...extra });
@@ -11,7 +11,7 @@ const EVIL = [`'; DROP TABLE events; --`, `") OR 1=1 --`, `$1`, `\\' OR ''='`, `
 describe('compileCohort', () => {
   it('keeps every user string out of the SQL text', () => {
     for (const evil of EVIL) {
-      const def: Definition = {
+      const def: CohortDefinition = {
         type: 'OR',
         values: [
           { type: 'person', key: evil, operator: 'eq', value: evil },
@@ -23,7 +23,7 @@ describe('compileCohort', () => {
           { type: 'cohort', key: 'ref', operator: 'not_in' },
         ],
       };
-      const refs = new Map([['ref', { id: 3, kind: 'dynamic' as const, definition: { type: 'person', key: evil, operator: 'neq', value: evil } as Definition }]]);
+      const refs = new Map([['ref', { id: 3, kind: 'dynamic' as const, definition: { type: 'person', key: evil, operator: 'neq', value: evil } as CohortDefinition }]]);
       const q = compileCohort(def, ctx({ cohortRefs: refs }));
       // Fixed identifiers and placeholders (`properties`, `$1`) are in the SQL anyway; the rest must not be.
       if (!['properties', 'persons', '$1'].includes(evil)) expect(q.text).not.toContain(evil);
@@ -63,8 +63,8 @@ describe('compileCohort', () => {
   it('refuses missing references and cycles', () => {
     expect(() => compileCohort({ type: 'cohort', key: 'x', operator: 'in' }, ctx())).toThrow(CohortCompileError);
     const refs = new Map([
-      ['a', { id: 1, kind: 'dynamic' as const, definition: { type: 'cohort', key: 'b', operator: 'in' } as Definition }],
-      ['b', { id: 2, kind: 'dynamic' as const, definition: { type: 'cohort', key: 'a', operator: 'in' } as Definition }],
+      ['a', { id: 1, kind: 'dynamic' as const, definition: { type: 'cohort', key: 'b', operator: 'in' } as CohortDefinition }],
+      ['b', { id: 2, kind: 'dynamic' as const, definition: { type: 'cohort', key: 'a', operator: 'in' } as CohortDefinition }],
     ]);
     try {
       compileCohort({ type: 'cohort', key: 'a', operator: 'in' }, ctx({ cohortRefs: refs }), 'c');
@@ -81,7 +81,7 @@ describe('compileCohort', () => {
       ['gt', 1], ['gte', 1], ['lt', 1], ['lte', 1], ['is_set', undefined], ['is_not_set', undefined], ['before', '-30d'], ['after', '2024-01-01'],
     ];
     for (const [operator, value] of ops) {
-      const v = validateDefinition({ type: 'person', key: 'k', operator, ...(value === undefined ? {} : { value }) });
+      const v = validateCohortDefinition({ type: 'person', key: 'k', operator, ...(value === undefined ? {} : { value }) });
       expect(v.issues).toEqual([]);
       const q = compileCohort(v.definition!, ctx());
       expect(q.text).toMatch(/^SELECT p\.id AS person_id FROM persons p WHERE p\.project_id = \$1 AND/);

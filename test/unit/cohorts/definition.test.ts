@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { validateDefinition } from '../../../src/cohorts/validate-definition.js';
+import { validateCohortDefinition } from '../../../src/cohorts/validate-cohort-definition.js';
 import { checkReferences, type CohortRef } from '../../../src/cohorts/references.js';
 import { isDateInput, resolveDate } from '../../../src/cohorts/dates.js';
-import type { Definition } from '../../../src/cohorts/definition.js';
+import type { CohortDefinition } from '../../../src/cohorts/cohort-definition.js';
 
-const paths = (input: unknown) => validateDefinition(input).issues.map((i) => i.path);
+const paths = (input: unknown) => validateCohortDefinition(input).issues.map((i) => i.path);
 
 describe('definition validation', () => {
   it('accepts property, behavioural, cohort and nested nodes', () => {
@@ -18,7 +18,7 @@ describe('definition validation', () => {
         { type: 'person', key: 'plan', operator: 'is_set' },
       ],
     };
-    const r = validateDefinition(def);
+    const r = validateCohortDefinition(def);
     expect(r.issues).toEqual([]);
     expect(r.definition).toBeTruthy();
   });
@@ -30,7 +30,7 @@ describe('definition validation', () => {
     expect(paths({ type: 'AND', values: [{ type: 'person', key: 'a', operator: 'eq', value: 1 }, { type: 'OR', values: [{ type: 'person', key: 'b', operator: 'gt', value: 'ten' }] }] })).toEqual([
       'definition.values[1].values[0].value',
     ]);
-    const r = validateDefinition({ type: 'person', key: 'b', operator: 'gt', value: 'ten' });
+    const r = validateCohortDefinition({ type: 'person', key: 'b', operator: 'gt', value: 'ten' });
     expect(r.issues[0].message).toMatch(/needs a number, got string/);
   });
 
@@ -63,9 +63,9 @@ describe('definition validation', () => {
   it('limits depth and size', () => {
     let node: unknown = { type: 'person', key: 'a', operator: 'is_set' };
     for (let i = 0; i < 11; i++) node = { type: 'AND', values: [node] };
-    expect(validateDefinition(node).issues[0].message).toMatch(/nest at most 10/);
+    expect(validateCohortDefinition(node).issues[0].message).toMatch(/nest at most 10/);
     const wide = { type: 'OR', values: Array.from({ length: 50 }, () => ({ type: 'AND', values: Array.from({ length: 5 }, () => ({ type: 'person', key: 'a', operator: 'is_set' })) })) };
-    expect(validateDefinition(wide).issues[0].message).toMatch(/at most 200 conditions/);
+    expect(validateCohortDefinition(wide).issues[0].message).toMatch(/at most 200 conditions/);
   });
 
   it('parses dates: ms, ISO with and without zone, relative', () => {
@@ -81,12 +81,12 @@ describe('definition validation', () => {
 });
 
 describe('cohort references', () => {
-  const ref = (id: number, definition: Definition | null, state: CohortRef['state'] = 'active'): CohortRef => ({ id, kind: definition ? 'dynamic' : 'static', state, definition });
-  const inCohort = (key: string): Definition => ({ type: 'cohort', key, operator: 'in' });
+  const ref = (id: number, definition: CohortDefinition | null, state: CohortRef['state'] = 'active'): CohortRef => ({ id, kind: definition ? 'dynamic' : 'static', state, definition });
+  const inCohort = (key: string): CohortDefinition => ({ type: 'cohort', key, operator: 'in' });
 
   it('refuses missing, archived and self references with the node path', () => {
     const cohorts = new Map([['old', ref(1, null, 'archived')], ['vip', ref(2, null)]]);
-    const def: Definition = { type: 'AND', values: [inCohort('vip'), inCohort('nope'), { type: 'OR', values: [inCohort('old'), inCohort('me')] }] };
+    const def: CohortDefinition = { type: 'AND', values: [inCohort('vip'), inCohort('nope'), { type: 'OR', values: [inCohort('old'), inCohort('me')] }] };
     expect(checkReferences('me', def, cohorts)).toEqual([
       { path: 'definition.values[1]', message: 'cohort nope does not exist in this project' },
       { path: 'definition.values[2].values[0]', message: 'cohort old is archived and cannot be referenced' },

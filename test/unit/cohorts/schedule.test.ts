@@ -7,7 +7,7 @@ import {
   nextRunAt,
   nextSlot,
   phaseOf,
-} from '../../../src/cohorts/schedule.js';
+} from '../../../src/refresher/schedule.js';
 
 /** Largest bucket count when phases are dropped into `buckets` equal slices of the interval. */
 function fullestBucket(ids: number[], intervalS: number, buckets: number): number {

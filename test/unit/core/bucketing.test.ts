@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import hashVectors from '../../cases/hash-vectors.json' with { type: 'json' };
-import { BUCKETS, bucketOf, gateInput, murmurhash3, rolloutThreshold, splitInput } from '../../../src/core/index.js';
-import { fractionalBucket, pickArm, splitUpperBounds } from '../../../src/core/bucketing.js';
+import { splitInput, rolloutThreshold, murmurhash3, gateInput, bucketOf, BUCKETS, fractionalBucket, pickArm, splitUpperBounds } from '../../../src/core/index.js';
 
 /**
  * Independent reference: MurmurHash3_x86_32 as published by Austin Appleby (smhasher,

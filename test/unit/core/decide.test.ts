@@ -28,8 +28,8 @@ function def(kind: DefinitionKind, raw: Record<string, unknown>): CompiledDefini
 
 const statuses = new Map<string, CohortStatus>([
   ['beta', { state: 'building', asOf: null }],
-  ['staff', { state: 'active', asOf: NOW - 60_000 }],
-  ['eu', { state: 'paused', asOf: NOW - 3_600_000 }],
+  ['staff', { state: 'active', asOf: new Date(NOW - 60_000).toISOString() }],
+  ['eu', { state: 'paused', asOf: new Date(NOW - 3_600_000).toISOString() }],
 ]);
 
 const traced = def('flag', {
@@ -86,8 +86,8 @@ describe('freshness', () => {
   it('lists each cohort the decision read once, with state and as_of, and not the skipped ones', () => {
     const decision = evaluate(traced, input({ cohorts: new Set(['staff', 'eu']), cohortStatus: statuses }));
     expect(decision.freshness).toEqual([
-      { cohort: 'staff', state: 'active', as_of: NOW - 60_000 },
-      { cohort: 'eu', state: 'paused', as_of: NOW - 3_600_000 },
+      { cohort: 'staff', state: 'active', as_of: new Date(NOW - 60_000).toISOString() },
+      { cohort: 'eu', state: 'paused', as_of: new Date(NOW - 3_600_000).toISOString() },
     ]);
   });
 

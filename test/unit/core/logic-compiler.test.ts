@@ -3,8 +3,7 @@
  * a differential test over random expressions and data, plus the documented edge cases.
  */
 import { describe, expect, it } from 'vitest';
-import { OperatorAbort, runLogic } from '../../../src/core/conditions.js';
-import { compileLogic } from '../../../src/core/logic-compiler.js';
+import { OperatorAbort, runLogic, compileLogic } from '../../../src/core/index.js';
 
 /** Small deterministic PRNG (LCG) so failures reproduce. */
 function prng(seed: number) {

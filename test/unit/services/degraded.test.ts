@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileOrBroken } from '../../../src/core/compile.js';
-import { createSnapshot } from '../../../src/core/snapshot.js';
-import { decideAll } from '../../../src/core/decide.js';
-import { defaultsFor, rememberOf, staleFrom } from '../../../src/services/degraded.js';
+import { compileOrBroken, createSnapshot, decideAll, defaultsFor, rememberOf, staleFrom } from '../../../src/core/index.js';
 
 const flag = (key: string, variants: string[], serve: string, version = 1) =>
   compileOrBroken('flag', {

@@ -1,0 +1,85 @@
+/**
+ * The HTTP API: every route module, the express app, and the handshake's node:http fast path
+ * in front of it (docs/performance.md). Built on first use of `listener`.
+ */
+import type { RequestListener } from 'node:http';
+import { createApp, type RouteModule } from '../http/app.js';
+import { createAuth } from '../http/auth.js';
+import { createRequestListener } from '../http/dispatch.js';
+import { createFastDecide } from '../http/fast/decide-fast.js';
+import { tokenRateLimit } from '../http/rate-limit.js';
+import { aliasRoutes } from '../http/routes/alias.js';
+import { cohortLifecycleRoutes } from '../http/routes/cohort-lifecycle.js';
+import { cohortRoutes } from '../http/routes/cohorts.js';
+import { decideRoutes } from '../http/routes/decide.js';
+import { definitionRoutes } from '../http/routes/definitions.js';
+import { engageRoutes } from '../http/routes/engage.js';
+import { eventRoutes } from '../http/routes/events.js';
+import { healthRoutes } from '../http/routes/health.js';
+import { ofrepRoutes } from '../http/routes/ofrep.js';
+import { cohortsSection, decisionsSection } from '../http/routes/person-sections.js';
+import { personRoutes, type PersonSection } from '../http/routes/persons.js';
+import { projectRoutes } from '../http/routes/projects.js';
+import type { CohortFeature } from './cohorts.js';
+import type { Decisions } from './decisions.js';
+import type { Feeds } from './feeds.js';
+import type { Infra } from './infra.js';
+import type { Admin } from './admin.js';
+import { composeConsole } from './console.js';
+import { once } from './once.js';
+
+export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; cohorts: CohortFeature; decisions: Decisions }) {
+  const { logger, metrics, config } = infra;
+  const { admin, feeds, cohorts, decisions } = parts;
+  /** Extra fields of the admin person read (cohorts, decisions): push sections here. */
+  const personSections: PersonSection[] = [];
+  const publicRateLimit = once(() => tokenRateLimit(config.RATE_LIMIT_PER_S));
+
+  /** PostgreSQL and Redis reachability, and whether cohort membership is being recovered. */
+  const readiness = async () => {
+    const r = await infra.readiness();
+    const unavailable = decisions.decide.unavailableMembership().map((u) => ({ project_id: u.projectId, cohorts: u.cohorts }));
+    return { ...r, membership: { state: unavailable.length ? ('recovering' as const) : ('ok' as const), unavailable } };
+  };
+
+  const routes = once((): RouteModule[] => {
+    personSections.push(cohortsSection({ cohortsOfPerson: cohorts.membership.cohortsOfPerson }), decisionsSection({ decide: decisions.decide }));
+    const rateLimit = publicRateLimit().middleware;
+    return [
+      healthRoutes({ readiness, metrics }),
+      projectRoutes({ projects: admin.projects }),
+      cohortRoutes({ cohorts: cohorts.service, staticMembers: cohorts.staticMembers, refreshCohort: cohorts.refreshCohort }),
+      definitionRoutes({ definitions: admin.definitions, audit: infra.stores.audit }),
+      decideRoutes({ decide: decisions.decide, rateLimit }),
+      ofrepRoutes({ decide: decisions.decide, directory: decisions.directory, rateLimit }),
+      cohortLifecycleRoutes({ lifecycle: cohorts.lifecycle }),
+      eventRoutes({ ingest: feeds.ingest }),
+      engageRoutes({ people: feeds.people }),
+      aliasRoutes({ alias: feeds.aliases }),
+      personRoutes({ persons: feeds.personRead, sections: personSections }),
+      composeConsole(infra),
+    ];
+  });
+  const expressApp = once(() => createApp({ logger, metrics, auth: createAuth({ directory: decisions.directory, projects: admin.projects }), routes: routes() }));
+  const listener = once((): RequestListener => {
+    const fastDecide = createFastDecide({ decide: decisions.decide, directory: decisions.directory, limits: publicRateLimit(), logger, metrics });
+    return createRequestListener(expressApp(), [fastDecide]);
+  });
+
+  return {
+    personSections,
+    get publicRateLimit() {
+      return publicRateLimit();
+    },
+    /** the server's request listener: the handshake's fast path, then express */
+    get listener(): RequestListener {
+      return listener();
+    },
+    /** the express app alone (every route but the handshake's fast path) */
+    get expressApp() {
+      return expressApp();
+    },
+  };
+}
+
+export type Api = ReturnType<typeof composeApi>;

@@ -1,0 +1,71 @@
+/**
+ * The cohort feature (docs/cohorts.md, docs/refresher.md): definitions, static members,
+ * materialized membership, one refresh, event-driven recompute and the lifecycle.
+ */
+import { createRefreshCohort } from '../refresher/refresh-cohort.js';
+import { createCohortLifecycle } from '../services/cohort-lifecycle.js';
+import { createCohortMembership } from '../services/cohort-membership.js';
+import { createCohortsService } from '../services/cohorts.js';
+import { createEventDrivenRecompute } from '../services/event-driven-recompute.js';
+import { createRecomputePersons } from '../services/recompute-persons.js';
+import { createStaticMembersService } from '../services/static-members.js';
+import type { Infra } from './infra.js';
+import { once } from './once.js';
+
+export function composeCohorts(infra: Infra) {
+  const { logger } = infra;
+  const s = () => infra.stores;
+  const notify = infra.notifyDefinitions;
+
+  const refreshCohort = once(() =>
+    createRefreshCohort({
+      leases: s().leases, runQuery: s().runQuery, cohorts: s().cohorts, runs: s().runs, staticMembers: s().staticMembers, membership: s().membership,
+      notify, logger: logger.child({ component: 'cohort-refresh' }),
+    }),
+  );
+  const recomputePersons = once(() => createRecomputePersons({ runQuery: s().runQuery, cohorts: s().cohorts, membership: s().membership, logger }));
+  const service = once(() => createCohortsService({ tx: infra.tx, cohorts: s().cohorts, audit: s().audit, notify }));
+  const staticMembers = once(() => createStaticMembersService({ tx: infra.tx, cohorts: s().cohorts, staticMembers: s().staticMembers, audit: s().audit, refreshCohort: refreshCohort() }));
+  const membership = once(() => createCohortMembership({ cohorts: s().cohorts, staticMembers: s().staticMembers, membership: s().membership }));
+  const lifecycle = once(() => createCohortLifecycle({ tx: infra.tx, cohorts: s().cohorts, runs: s().runs, audit: s().audit, notify }));
+  // Enterprise tier: persons the feeds changed are re-evaluated within a second.
+  const eventDriven = once(() => {
+    const r = createEventDrivenRecompute({
+      recomputePersons: recomputePersons(),
+      tierOf: async (projectId) => (await s().projects.get(projectId))?.tier ?? null,
+      logger,
+      onPersons: (outcome, n) => infra.metrics.cohortEventRecompute.inc({ outcome }, n),
+    });
+    infra.background.push(r);
+    return r;
+  });
+
+  return {
+    get service() {
+      return service();
+    },
+    get staticMembers() {
+      return staticMembers();
+    },
+    /** (projectId, cohortId, { worker, leaseMs?, now? }) -> RefreshOutcome */
+    get refreshCohort() {
+      return refreshCohort();
+    },
+    /** (projectId, personIds) -> void: event-driven recompute of a few persons */
+    get recomputePersons() {
+      return recomputePersons();
+    },
+    /** the person's cohorts (admin read) and the static-follow FeedListener */
+    get membership() {
+      return membership();
+    },
+    get lifecycle() {
+      return lifecycle();
+    },
+    get eventDriven() {
+      return eventDriven();
+    },
+  };
+}
+
+export type CohortFeature = ReturnType<typeof composeCohorts>;

@@ -1,0 +1,62 @@
+/** Every adapter, behind the port it implements, created on first use over lazily opened connections. */
+import { createAdminKeyStore } from '../adapters/postgres/admin-key-store.js';
+import { createArchiveCleanupStore } from '../adapters/postgres/archive-cleanup-store.js';
+import { createAuditStore } from '../adapters/postgres/audit-store.js';
+import { createCohortQueryRunner } from '../adapters/postgres/cohort-query-runner.js';
+import { createCohortRunStore } from '../adapters/postgres/cohort-run-store.js';
+import { createCohortStore } from '../adapters/postgres/cohort-store.js';
+import { createDefinitionStore } from '../adapters/postgres/definition-store.js';
+import { createEventStore } from '../adapters/postgres/event-store.js';
+import { createPersonStore } from '../adapters/postgres/person-store.js';
+import type { Pool } from '../adapters/postgres/pool.js';
+import { createProjectStore } from '../adapters/postgres/project-store.js';
+import { createRefreshLeaseStore } from '../adapters/postgres/refresh-lease-store.js';
+import { createSnapshotSource } from '../adapters/postgres/snapshot-source.js';
+import { createStaticMemberStore } from '../adapters/postgres/static-member-store.js';
+import type { RedisClient } from '../adapters/redis/client.js';
+import { createExposureMarks } from '../adapters/redis/exposure-marks.js';
+import { createHandshakeReader } from '../adapters/redis/handshake-reader.js';
+import { createIdentityCache } from '../adapters/redis/identity-cache.js';
+import type { Keys } from '../adapters/redis/keys.js';
+import { createMembershipStore } from '../adapters/redis/membership-store.js';
+import { once } from './once.js';
+
+export interface StoreConnections {
+  pool: () => Pool;
+  redis: () => RedisClient;
+  redisBulk: () => RedisClient;
+  redisCohorts: () => RedisClient;
+  keys: Keys;
+  /** ms the handshake waits for Redis before answering in degraded mode */
+  redisTimeoutMs: number;
+}
+
+export function createStores(c: StoreConnections) {
+  const make = {
+    projects: once(() => createProjectStore(c.pool())),
+    adminKeys: once(() => createAdminKeyStore(c.pool())),
+    audit: once(() => createAuditStore(c.pool())),
+    definitions: once(() => createDefinitionStore(c.pool())),
+    events: once(() => createEventStore()),
+    persons: once(() => createPersonStore()),
+    cohorts: once(() => createCohortStore(c.pool())),
+    runs: once(() => createCohortRunStore(c.pool())),
+    leases: once(() => createRefreshLeaseStore(c.pool())),
+    staticMembers: once(() => createStaticMemberStore(c.pool())),
+    archiveCleanup: once(() => createArchiveCleanupStore(c.pool())),
+    runQuery: once(() => createCohortQueryRunner(c.pool())),
+    snapshotSource: once(() => createSnapshotSource(c.pool())),
+    // Materialization writes big pipelines; membership reads here serve admin views and
+    // listeners, not handshakes: one connection without the decision path's timeout.
+    membership: once(() => createMembershipStore({ redis: c.redisCohorts(), bulk: c.redisCohorts(), keys: c.keys })),
+    identityCache: once(() => createIdentityCache({ redis: c.redis(), bulk: c.redisBulk(), keys: c.keys })),
+    handshakeReader: once(() => createHandshakeReader({ redis: c.redis(), keys: c.keys, timeoutMs: c.redisTimeoutMs })),
+    exposureMarks: once(() => createExposureMarks({ redis: c.redisBulk(), keys: c.keys })),
+  };
+  type Make = typeof make;
+  const stores = {} as { readonly [K in keyof Make]: ReturnType<Make[K]> };
+  for (const k of Object.keys(make) as Array<keyof Make>) Object.defineProperty(stores, k, { get: make[k], enumerable: true });
+  return stores;
+}
+
+export type Stores = ReturnType<typeof createStores>;

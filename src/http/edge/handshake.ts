@@ -1,0 +1,139 @@
+/**
+ * The handshake at the edge (PRODUCT.md 8.1), shared by the fast path and express: the
+ * request body to a DecideRequest, and a DecideOutcome to the answer (200 with an ETag, or
+ * 304 when If-None-Match matches). Rendered once here, whatever server carries the request.
+ */
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import type { Decision, SurveyOffer } from '../../core/index.js';
+import type { DecideOutcome, DecideRequest } from '../../services/decide.js';
+import type { ProjectSnapshot } from '../../services/snapshots.js';
+import { distinctIdSchema, isPlaceholderId } from '../distinct-id.js';
+import { parse } from '../validate.js';
+import { cacheHeaders, etagOf, matchesEtag } from './etag.js';
+
+/** The `/v1/decide` request body (PRODUCT.md 8.1). */
+export const decideBody = z
+  .object({
+    token: z.string().optional(),
+    distinct_id: distinctIdSchema,
+    anon_id: distinctIdSchema.nullish(),
+    person_properties: z.record(z.unknown()).optional(),
+    context: z.record(z.unknown()).optional(),
+    only: z.array(z.string().min(1).max(200)).max(1000).optional(),
+    explain: z.boolean().optional(),
+  })
+  .strict();
+
+const validId = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 200 && !isPlaceholderId(v);
+
+/**
+ * The handshake question from a parsed body. The common body (`distinct_id`, maybe
+ * `anon_id` and `token`) is checked by hand, as zod would; anything else goes through zod,
+ * so errors name the field exactly as everywhere else. Throws a 400 or 403 AppError.
+ */
+export function decideRequest(projectId: number, body: unknown): DecideRequest {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const b = body as Record<string, unknown>;
+    let simple = validId(b.distinct_id);
+    for (const k in b) {
+      if (k === 'distinct_id') continue;
+      if (k === 'token' ? typeof b.token !== 'string' : k !== 'anon_id' || (b.anon_id != null && !validId(b.anon_id))) simple = false;
+    }
+    if (simple) return { projectId, distinctId: b.distinct_id as string, anonId: (b.anon_id as string | null | undefined) ?? null };
+  }
+  const full = parse(decideBody, body, 'body');
+  if (full.explain) {
+    throw new AppError('forbidden', 'explain needs an admin key: use GET /v1/projects/:project/persons/:distinct_id?explain=1');
+  }
+  return {
+    projectId,
+    distinctId: full.distinct_id,
+    anonId: full.anon_id ?? null,
+    personProperties: full.person_properties,
+    context: full.context,
+    only: full.only,
+  };
+}
+
+// The snapshot block depends only on the snapshot and the degraded flag: serialize it once.
+const snapshotJson = new WeakMap<ProjectSnapshot, [string, string]>();
+
+function snapshotBlock(snap: ProjectSnapshot, degraded: boolean): string {
+  let pair = snapshotJson.get(snap);
+  if (!pair) {
+    const cohorts: Record<string, { state: string; version: number; as_of: string | null }> = {};
+    for (const c of snap.readCohorts) {
+      cohorts[c.key] = { state: c.state, version: c.version, as_of: c.asOf === null ? null : new Date(c.asOf).toISOString() };
+    }
+    pair = [JSON.stringify({ version: snap.version, cohorts, degraded: false }), JSON.stringify({ version: snap.version, cohorts, degraded: true })];
+    snapshotJson.set(snap, pair);
+  }
+  return pair[degraded ? 1 : 0];
+}
+
+/** One decision in the compact form the ETag covers (see decisionsEtag). */
+function compact(d: Decision | SurveyOffer): string {
+  let states = '';
+  for (const f of d.freshness) states += `${f.cohort}=${f.state};`;
+  const rest = 'variant' in d ? `${d.variant}|${d.rule_id ?? ''}|${d.error_code ?? ''}` : '';
+  return `${d.key}|${d.version}|${d.reason}|${rest}|${states}`;
+}
+
+/**
+ * The handshake's ETag, from what a client sees change: every decision's key, definition
+ * version, variant, reason, rule and error code, the state of each cohort it read, the
+ * surveys offered, and whether the answer is degraded. A definition version and a variant
+ * fix the value, payload and metadata, so they need no hashing. Not covered: as-of times,
+ * snapshot and cohort versions, generated_at, which move on every refresh without changing a
+ * decision: a 304 means no decision changed (docs/handshake.md). sha1, base64url.
+ */
+export function decisionsEtag(o: DecideOutcome): string {
+  const r = o.result;
+  let s = o.degraded ? 'D\n' : 'L\n';
+  for (const k in r.flags) s += `f${compact(r.flags[k])}\n`;
+  for (const k in r.configs) s += `c${compact(r.configs[k])}\n`;
+  for (const offer of r.surveys) s += `s${compact(offer)}\n`;
+  return etagOf(s);
+}
+
+/** The handshake body without `generated_at` (spliced in by withGeneratedAt). */
+function renderedBody(o: DecideOutcome): string {
+  const r = o.result;
+  return `{"flags":${JSON.stringify(r.flags)},"configs":${JSON.stringify(r.configs)},"surveys":${JSON.stringify(r.surveys)},"snapshot":${snapshotBlock(o.snapshot, o.degraded)}}`;
+}
+
+export const withGeneratedAt = (json: string, at: Date) => `${json.slice(0, -1)},"generated_at":"${at.toISOString()}"}`;
+
+/** `Server-Timing` for a handshake: gather (snapshot + Redis) and evaluate (core), in ms. */
+export const serverTiming = (o: DecideOutcome) => `gather;dur=${o.timing.gatherMs.toFixed(2)}, evaluate;dur=${o.timing.evaluateMs.toFixed(2)}`;
+
+/** An answer to write: status, headers and (except 304) the JSON body. */
+export interface EdgeResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * The handshake answer: 304 with no body when `If-None-Match` matches the ETag, else 200
+ * with the JSON (and `generated_at`, which the ETag does not cover). Both carry the ETag,
+ * `Cache-Control: private, no-cache` and `Server-Timing` (gather and evaluate, ms).
+ */
+export function handshakeResponse(o: DecideOutcome, ifNoneMatch: string | undefined, now: Date): EdgeResponse {
+  // The ETag comes from the decisions, so a 304 is answered without rendering the body.
+  const etag = decisionsEtag(o);
+  const headers: Record<string, string> = { 'Server-Timing': serverTiming(o), ...cacheHeaders(etag) };
+  if (matchesEtag(ifNoneMatch, etag)) return { status: 304, headers };
+  const json = renderedBody(o);
+  headers['Content-Type'] = 'application/json; charset=utf-8';
+  return { status: 200, headers, body: withGeneratedAt(json, now) };
+}
+
+/** A JSON answer with a strong ETag over its body, or 304 when If-None-Match matches (OFREP bulk). */
+export function etaggedJson(payload: object, ifNoneMatch: string | undefined): EdgeResponse {
+  const json = JSON.stringify(payload);
+  const etag = etagOf(json);
+  if (matchesEtag(ifNoneMatch, etag)) return { status: 304, headers: cacheHeaders(etag) };
+  return { status: 200, headers: { ...cacheHeaders(etag), 'Content-Type': 'application/json; charset=utf-8' }, body: json };
+}
