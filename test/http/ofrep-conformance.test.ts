@@ -4,22 +4,14 @@
  * per distinct document), then the case's context is sent as an OpenFeature OFREP client
  * sends it, and the answer is compared with what flagd's OFREP service answers.
  *
- * Cases the admin API refuses today, and every other divergence, are listed in
- * ofrep-conformance.baseline.json and run as `it.fails` (see the core runner,
- * test/unit/core/flagd-conformance.test.ts, for the two switches):
- *   FLAGD_CONFORMANCE_STRICT=1   every case must agree
- *   FLAGD_CONFORMANCE_RECORD=1   nothing fails; the baseline is rewritten from this run
+ * Every case must agree (see the core runner, test/unit/core/flagd-conformance.test.ts).
  *   FLAGD_CONFORMANCE_WHY=<file> writes every disagreement and its reason to <file> (JSON)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { bodyMismatch, caseId, definitionsOf, disagreement, loadCorpus, type FlagdCase } from '../helpers/flagd-corpus.js';
 
-const BASELINE_URL = new URL('./ofrep-conformance.baseline.json', import.meta.url);
-const STRICT = process.env.FLAGD_CONFORMANCE_STRICT === '1';
-const RECORD = process.env.FLAGD_CONFORMANCE_RECORD === '1';
-const baseline = new Set<string>(JSON.parse(readFileSync(BASELINE_URL, 'utf8')) as string[]);
 
 let t: TestContext;
 
@@ -132,13 +124,11 @@ for (const f of corpus) {
   describe(`flagd conformance (OFREP): ${f.file}`, () => {
     for (const c of f.cases) {
       const id = caseId(f.file, c);
-      const run = async () => {
+      it(c.name, async () => {
         const why = await ofrepDisagreement(c);
         outcomes.set(id, why);
-        if (why !== null && !RECORD) throw new Error(why);
-      };
-      if (!STRICT && !RECORD && baseline.has(id)) it.fails(c.name, run);
-      else it(c.name, run);
+        if (why !== null) throw new Error(why);
+      });
     }
   });
 }
@@ -146,7 +136,6 @@ for (const f of corpus) {
 afterAll(async () => {
   const failing = [...outcomes].filter(([, why]) => why !== null).map(([id]) => id);
   console.log(`flagd conformance (OFREP): ${outcomes.size - failing.length} of ${outcomes.size} cases agree with flagd`);
-  if (RECORD) writeFileSync(BASELINE_URL, JSON.stringify(failing.sort(), null, 2) + '\n');
   if (process.env.FLAGD_CONFORMANCE_WHY) writeFileSync(process.env.FLAGD_CONFORMANCE_WHY, JSON.stringify([...outcomes].filter(([, w]) => w), null, 1));
   await t?.cleanup();
 });

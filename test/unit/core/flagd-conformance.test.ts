@@ -2,34 +2,29 @@
  * Runs the flagd conformance corpus (test/cases/flagd/*.json) against the pure core:
  * compileFlag / compileOrBroken, createSnapshot and decideFlag, as a service would.
  *
- * The corpus says what flagd's Go evaluator answers; today's core disagrees on many cases
- * (issue 12). Those are listed in flagd-conformance.baseline.json and run as `it.fails`, so
- * the file passes while recording every divergence, and a case that starts to agree fails
- * until it is removed from the baseline.
- *   FLAGD_CONFORMANCE_STRICT=1   every case must agree (the target)
- *   FLAGD_CONFORMANCE_RECORD=1   nothing fails; the baseline is rewritten from this run
+ * The corpus says what flagd's Go evaluator answers (docs/flagd-semantics.md); every case
+ * must agree. Cases whose sources could not settle the answer carry a `decision` saying
+ * what Switchboard chose, and the code follows it.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileFlag, compileOrBroken, createSnapshot, decideFlag, murmurhash3, type DecisionInput } from '../../../src/core/index.js';
+import { compileFlag, compileOrBroken, createSnapshot, decideFlag, murmurhash3, type DecisionInput, type JsonValue } from '../../../src/core/index.js';
 import { caseId, definitionsOf, disagreement, loadCorpus, type FlagdCase } from '../../helpers/flagd-corpus.js';
 
-const BASELINE_URL = new URL('./flagd-conformance.baseline.json', import.meta.url);
-const STRICT = process.env.FLAGD_CONFORMANCE_STRICT === '1';
-const RECORD = process.env.FLAGD_CONFORMANCE_RECORD === '1';
-const baseline = new Set<string>(JSON.parse(readFileSync(BASELINE_URL, 'utf8')) as string[]);
 const NOW = 1_700_000_000_000;
 
 /**
- * The decision input for an OFREP context. Today's core has no notion of a missing or
- * non-string targetingKey: it gets the empty distinct_id, and the rest of an object context
- * becomes the properties (a non-object context is ignored, as flagd does).
+ * The decision input for an OFREP context, as the OFREP route builds it: a non-empty string
+ * `targetingKey` is the distinct_id; anything else (absent, "", a number, an object) makes a
+ * keyless input that passes `targetingKey` through as sent. A non-object context is ignored,
+ * as flagd ignores it; the rest of an object context becomes the properties.
  */
 function inputOf(context: unknown): DecisionInput {
   const record = typeof context === 'object' && context !== null && !Array.isArray(context) ? (context as Record<string, unknown>) : {};
   const { targetingKey, ...properties } = record;
-  const distinctId = typeof targetingKey === 'string' ? targetingKey : '';
-  return { distinctId, bucketingKey: distinctId, properties, cohorts: new Set(), cohortStatus: new Map(), now: NOW };
+  const base = { properties, cohorts: new Set<string>(), cohortStatus: new Map(), now: NOW };
+  if (typeof targetingKey === 'string' && targetingKey !== '') return { ...base, distinctId: targetingKey, bucketingKey: targetingKey };
+  const keyless = 'targetingKey' in record ? { targetingKey: targetingKey as JsonValue } : {};
+  return { ...base, distinctId: '', bucketingKey: '', keyless };
 }
 
 /** Why the core's answer differs from flagd's, or null. */
@@ -81,13 +76,11 @@ for (const f of corpus) {
     for (const c of f.cases) {
       if (c.ofrepOnly) continue;
       const id = caseId(f.file, c);
-      const run = () => {
+      it(c.name, () => {
         const why = coreDisagreement(c);
         outcomes.set(id, why);
-        if (why !== null && !RECORD) throw new Error(why);
-      };
-      if (!STRICT && !RECORD && baseline.has(id)) it.fails(c.name, run);
-      else it(c.name, run);
+        if (why !== null) throw new Error(why);
+      });
     }
   });
 }
@@ -96,5 +89,4 @@ afterAll(() => {
   const failing = [...outcomes].filter(([, why]) => why !== null).map(([id]) => id);
   // Printed so the run shows where the core stands; see docs/flagd-semantics.md for why.
   console.log(`flagd conformance (core): ${outcomes.size - failing.length} of ${outcomes.size} cases agree with flagd`);
-  if (RECORD) writeFileSync(BASELINE_URL, JSON.stringify(failing.sort(), null, 2) + '\n');
 });
