@@ -83,8 +83,8 @@ export function documentOf(c: FlagdCase): FlagdDocument {
 
 /**
  * The definitions Switchboard is given for a document: one flagd-format flag per key with the
- * document's `$evaluators`. Flag-set metadata travels as `flagSetMetadata`, a field today's
- * schema ignores (the name is a proposal: docs/flagd-semantics.md, "Divergences").
+ * document's `$evaluators`, and the document's metadata as `flagSetMetadata` (the field the
+ * flagd schema stores flag-set metadata in: docs/decisions.md section 6).
  */
 export function definitionsOf(c: FlagdCase): Record<string, unknown>[] {
   const doc = documentOf(c);
