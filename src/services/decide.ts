@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { decideAll, defaultsFor, rememberOf, staleFrom, type DecideAllResult, type Remembered } from '../core/index.js';
+import { decideAll, defaultsFor, rememberOf, staleFrom, type DecideAllResult, type JsonValue, type Remembered } from '../core/index.js';
 import type { Metrics } from '../metrics.js';
 import type { ProjectSnapshot, Snapshots } from './snapshots.js';
 import { createLastKnown } from './last-known.js';
@@ -31,6 +31,18 @@ export interface DecideRequest {
   explain?: boolean;
   /** count this request against the project's rate limit (default: public requests, not explain) */
   countRate?: boolean;
+}
+
+/**
+ * A question for nobody in particular (PRODUCT.md 8.2): an OFREP request whose
+ * `targetingKey` is absent or not a distinct_id. `targetingKey` is what the client sent
+ * (undefined when it sent none); `context` is the rest of its context.
+ */
+export interface KeylessRequest {
+  projectId: number;
+  targetingKey?: JsonValue;
+  context: Record<string, unknown>;
+  only?: readonly string[];
 }
 
 /** Who the decision was made for, and from what. */
@@ -176,6 +188,28 @@ export function createDecideService(deps: DecideDeps) {
         deps.exposures?.record(req.projectId, req.distinctId, person.bucketingKey, result.flags);
       }
       return { result, snapshot: snap, personId: person.personId, bucketingKey: person.bucketingKey, degraded: false, unavailableCohorts: unavailable ?? NO_COHORTS, timing: { gatherMs: t1 - t0, evaluateMs: t2 - t1 } };
+    },
+
+    /**
+     * Decides for nobody (a keyless OFREP request): no identity lookup, no person, no Redis
+     * read, so no degraded mode. The distinct_id is '' and the bucketing key '' (native rules
+     * that need one answer TARGETING_KEY_MISSING); every cohort reads as "not a member", which
+     * is true of nobody; nothing is remembered and no exposure is recorded.
+     */
+    async decideKeyless(req: KeylessRequest): Promise<{ result: DecideAllResult; snapshot: ProjectSnapshot }> {
+      const snap = await snapshotOf(req.projectId);
+      const result = decideAll(snap.core, {
+        distinctId: '',
+        bucketingKey: '',
+        keyless: req.targetingKey === undefined ? {} : { targetingKey: req.targetingKey },
+        properties: req.context,
+        cohorts: new Set(),
+        cohortStatus: snap.cohortStatus,
+        now: now(),
+        only: req.only ? new Set(req.only) : undefined,
+      });
+      count(result);
+      return { result, snapshot: snap };
     },
 
     /**

@@ -1,5 +1,5 @@
 import { AppError, conflict, invalid, notFound } from '../errors.js';
-import { compileDefinition, keySchema } from '../core/index.js';
+import { compileDefinition, flagdKeySchema, isFlagdFormat, keySchema } from '../core/index.js';
 import type { AuditStore } from '../ports/audit-store.js';
 import { withHashingPinned, type DefinitionKind, type StoredDefinition } from '../domain/definition.js';
 import type { DefinitionStore } from '../ports/definition-store.js';
@@ -45,7 +45,16 @@ function check(kind: DefinitionKind, key: string, version: number, doc: Record<s
 
 /** Turns a definition off: `enabled: false`, or `state: DISABLED` for flagd-format flags. */
 function killed(doc: Record<string, unknown>): Record<string, unknown> {
-  return 'state' in doc || 'defaultVariant' in doc ? { ...doc, state: 'DISABLED' } : { ...doc, enabled: false };
+  return isFlagdFormat(doc) ? { ...doc, state: 'DISABLED' } : { ...doc, enabled: false };
+}
+
+/**
+ * The key rule of a new definition: flagd-format flags take any key flagd accepts (any
+ * non-empty string, spaces and non-ASCII included: core flagdKeySchema); everything else
+ * the stricter native key (letters, digits and _ . : - /).
+ */
+function keyRule(kind: DefinitionKind, body: unknown) {
+  return kind === 'flag' && isFlagdFormat(body) ? flagdKeySchema : keySchema;
 }
 
 /**
@@ -93,7 +102,7 @@ export function createDefinitionsService(deps: DefinitionsDeps) {
       (await definitions.list(kind, projectId, afterId, limit)).map((d) => ({ id: d.id, view: view(d) })),
 
     async create(kind: DefinitionKind, projectId: number, actor: string, body: unknown): Promise<DefinitionView> {
-      const key = keySchema.safeParse((body as { key?: unknown } | null)?.key);
+      const key = keyRule(kind, body).safeParse((body as { key?: unknown } | null)?.key);
       if (!key.success) throw invalid(`key: ${key.error.issues[0].message}`, { issues: [{ path: 'key', message: key.error.issues[0].message }] });
       const given = documentOf(body);
       check(kind, key.data, 1, given);

@@ -23,6 +23,7 @@ beforeAll(async () => {
   await post('/flags', { key: 'disabled', enabled: false, default_variant: 'on', off_variant: 'off' });
   await post('/flags', { key: 'color', state: 'DISABLED', variants: { red: 'red', blue: 'blue' }, defaultVariant: 'red' });
   await post('/flags', { key: 'size', state: 'ENABLED', variants: { s: 1, l: 3 }, defaultVariant: 's', targeting: { if: [{ ends_with: [{ var: 'email' }, '@big.com'] }, 'l', null] } });
+  await post('/flags', { key: 'half', enabled: true, default_variant: 'off', off_variant: 'off', rules: [{ id: 'half', rollout: 50, serve: { variant: 'on' } }] });
   await post('/configs', { key: 'limits', schema: { type: 'object' }, default: { max: 10 } });
   server = createServer(t.app).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
@@ -51,15 +52,36 @@ describe('OFREP over HTTP', () => {
     expect(res.body).not.toHaveProperty('value');
   });
 
-  it('answers 404 FLAG_NOT_FOUND, 400 TARGETING_KEY_MISSING and 401', async () => {
+  it('answers 404 FLAG_NOT_FOUND and 401', async () => {
     const missing = await ofrep('/nope', { context: { targetingKey: 'u1' } });
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ key: 'nope', errorCode: 'FLAG_NOT_FOUND' });
-    const noKey = await ofrep('/beta', { context: {} });
-    expect(noKey.status).toBe(400);
-    expect(noKey.body).toMatchObject({ key: 'beta', errorCode: 'TARGETING_KEY_MISSING' });
     expect((await ofrep('/beta', { context: { targetingKey: 'u' } }, {})).status).toBe(401);
     expect((await ofrep('', { context: { targetingKey: 'u' } }, { Authorization: 'Bearer nope' })).status).toBe(401);
+  });
+
+  // PRODUCT.md 8.2: a request without targetingKey is never refused whole (flagd answers it):
+  // a native rule that needs no key evaluates, one that needs a bucketing key reports
+  // TARGETING_KEY_MISSING; a flagd-format flag sees the context as sent.
+  it('evaluates requests without a usable targetingKey', async () => {
+    const noKey = await ofrep('/beta', { context: { plan: 'vip' } });
+    expect(noKey.status).toBe(200);
+    expect(noKey.body).toMatchObject({ key: 'beta', value: true, variant: 'on', reason: 'TARGETING_MATCH' });
+    const rollout = await ofrep('/half', { context: {} });
+    expect(rollout.status).toBe(400);
+    expect(rollout.body).toMatchObject({ key: 'half', errorCode: 'TARGETING_KEY_MISSING' });
+    const numeric = await ofrep('/size', { context: { targetingKey: 42, email: 'x@big.com' } });
+    expect(numeric.body).toMatchObject({ key: 'size', value: 3, variant: 'l', reason: 'TARGETING_MATCH', metadata: {} });
+    expect(numeric.headers['switchboard-definition-version']).toBe('1');
+    const bulk = await ofrep('', {});
+    expect(bulk.status).toBe(200);
+    expect(bulk.body.flags.map((f: { key: string }) => f.key).sort()).toEqual(['beta', 'color', 'disabled', 'half', 'limits', 'size']);
+  });
+
+  it('answers a malformed body as flagd does (400 INVALID_CONTEXT)', async () => {
+    const res = await t.http.post('/ofrep/v1/evaluate/flags/beta').set(p.bearer).set('Content-Type', 'application/json').send('{"context": ');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ key: 'beta', errorCode: 'INVALID_CONTEXT', errorDetails: 'Provider context is not valid' });
   });
 
   it('evaluates in bulk with an ETag and 304', async () => {

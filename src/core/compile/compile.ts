@@ -20,9 +20,12 @@ import type {
 export { compileConfig, compileFlagdFlag, compileSurvey };
 export { referencedCohorts } from '../evaluate/snapshot.js';
 
-/** True when a flag is written in flagd's format (it has `state` or `defaultVariant`). */
+// Fields only flagd's format has (a native flag refuses every one of them).
+const FLAGD_FIELDS = ['state', 'defaultVariant', 'targeting', '$evaluators', 'flagSetMetadata'];
+
+/** True when a flag is written in flagd's format (it has one of flagd's own fields). */
 export function isFlagdFormat(raw: unknown): boolean {
-  return typeof raw === 'object' && raw !== null && ('state' in raw || 'defaultVariant' in raw);
+  return typeof raw === 'object' && raw !== null && FLAGD_FIELDS.some((field) => field in raw);
 }
 
 /** Compiles a flag in either format: native (PRODUCT.md 7.1) or flagd (7.4). */

@@ -159,18 +159,40 @@ export const surveySchema = z
   })
   .strict();
 
-/** A flag in flagd's flag-definition format (flagd.dev/reference/flag-definitions). */
-export const flagdFlagSchema = z.object({
-  key: keySchema,
-  state: z.enum(['ENABLED', 'DISABLED']),
-  variants: z.record(z.string(), valueSchema).refine((v) => Object.keys(v).length > 0, 'needs at least one variant'),
-  defaultVariant: z.string(),
-  targeting: z.unknown().optional(),
-  metadata: z.record(z.union([z.string(), z.number(), z.boolean()])).optional(),
-  /** Shared evaluators of the flag's file; `{"$ref": name}` nodes are replaced when compiled. */
-  $evaluators: z.record(z.unknown()).optional(),
-  version: z.number().int().min(0).optional(),
-});
+/**
+ * A flagd flag key: any non-empty string, as flagd accepts (spaces, non-ASCII), at most 1000
+ * characters and without U+0000 (PostgreSQL text cannot hold it). Native keys stay stricter.
+ */
+export const flagdKeySchema = z
+  .string()
+  .min(1)
+  .max(1000)
+  .refine((key) => !key.includes('\u0000'), 'must not contain U+0000');
+
+/**
+ * A flag in flagd's flag-definition format (flagd.dev/reference/flag-definitions), checked as
+ * flagd's Go loader checks it (core/pkg/model/flag.go field types; its JSON schema only
+ * warns): `state`, `defaultVariant` strings (or null), `variants`, `metadata` objects (or
+ * null), `targeting` any JSON, unknown fields kept. Shapes only: compile-flagd.ts reads the
+ * values from the raw document (zod's record copies would mishandle a `__proto__` key).
+ */
+export const flagdFlagSchema = z
+  .object({
+    key: flagdKeySchema,
+    state: z.string().nullable().optional(),
+    variants: z.record(z.unknown()).nullable().optional(),
+    defaultVariant: z.string().nullable().optional(),
+    targeting: z.unknown().optional(),
+    metadata: z.record(z.unknown()).nullable().optional(),
+    /** Shared evaluators of the flag's document; `{"$ref": name}` nodes are replaced when compiled. */
+    $evaluators: z.record(z.unknown()).optional(),
+    /** The metadata of the flag's document (flagd's flag-set metadata), stored with each flag. */
+    flagSetMetadata: z.record(z.unknown()).nullable().optional(),
+    source: z.string().optional(),
+    selector: z.string().optional(),
+    version: z.number().int().min(0).optional(),
+  })
+  .passthrough();
 
 /** A saved native flag, as written in `rules/` or the admin API. */
 export type FlagDefinition = z.input<typeof flagSchema>;

@@ -7,7 +7,7 @@ export type { CompileIssue } from './paths.js';
 export { formatPath, joinPath } from './paths.js';
 export type { CompileResult } from './compile-result.js';
 export type { ConfigDefinition, FlagDefinition, FlagdFlagDefinition, SurveyDefinition } from './definitions.js';
-export { configSchema, flagSchema, flagdFlagSchema, keySchema, surveySchema } from './definitions.js';
+export { configSchema, flagSchema, flagdFlagSchema, flagdKeySchema, keySchema, surveySchema } from './definitions.js';
 export { validateLogic } from './logic-validator.js';
 export { runLogic } from './reference-logic.js';
 export {

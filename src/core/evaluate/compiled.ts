@@ -76,19 +76,28 @@ export interface CompiledConfig extends CompiledVariantsBase {
   readonly kind: 'config';
 }
 
-/** A flag in flagd format; `targeting` has `$ref`s resolved, null when absent or `{}`. */
+/**
+ * A flag in flagd format (PRODUCT.md 7.4), evaluated as flagd's Go evaluator does
+ * (decide-flagd.ts, flagd-logic.ts): `targeting` has its `$ref`s resolved.
+ */
 export interface CompiledFlagdFlag {
   readonly kind: 'flag';
   readonly format: 'flagd';
   readonly key: string;
   readonly version: number;
+  /** false only for `state: "DISABLED"` (any other state, or none, is enabled) */
   readonly enabled: boolean;
+  /** variant values of any JSON type (a flag may mix types, as flagd allows) */
   readonly variants: ReadonlyMap<string, JsonValue>;
-  readonly defaultVariant: string;
+  /** null when the flag has none: answers then carry no value (the caller's code default) */
+  readonly defaultVariant: string | null;
+  /** false when the targeting is absent or `{}` (reason STATIC); `null` is evaluated */
+  readonly evaluated: boolean;
   readonly targeting: unknown;
-  /** `targeting` pre-compiled; null when there is none. */
-  readonly test: CompiledLogic | null;
-  readonly metadata: Readonly<Record<string, string | number | boolean>>;
+  /** the flag set's metadata overlaid by the flag's (null values dropped), on every answer */
+  readonly metadata: Readonly<Record<string, JsonValue>>;
+  /** the flag set's metadata as stored with the flag (`flagSetMetadata`), for bulk answers */
+  readonly flagSetMetadata: Readonly<Record<string, JsonValue>> | null;
 }
 
 /** A survey, with its schedule in unix ms and its wait period in ms. */

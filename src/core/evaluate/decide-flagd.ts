@@ -1,23 +1,26 @@
 /**
- * Evaluates a flagd-format flag as flagd (Go) does (flagd.dev/reference/flag-definitions,
- * flagd-testbed targeting.feature):
- * - state DISABLED -> reason DISABLED, no value, no variant;
- * - no targeting (absent or `{}`) -> default variant, STATIC;
- * - targeting returns null, or a custom operator refuses its arguments -> default, DEFAULT;
- * - targeting returns a variant name (booleans and numbers as their JSON text) -> TARGETING_MATCH;
- * - any other result -> ERROR / GENERAL; a failing expression -> ERROR / PARSE_ERROR.
+ * Evaluates a flagd-format flag as flagd's Go evaluator does (open-feature/flagd
+ * core/pkg/evaluator/json.go#evaluateVariant; docs/flagd-semantics.md sections 1-2):
+ * - `state: "DISABLED"` -> reason DISABLED, no value, no variant;
+ * - targeting absent or `{}` -> the default variant, STATIC (`"targeting": null` is evaluated);
+ * - the targeting is run by flagd-logic.ts; a Go panic or a result Go cannot encode (NaN,
+ *   ±Inf) -> ERROR / PARSE_ERROR;
+ * - the result, written as Go's encoding/json writes it (HTML escaping, sorted keys), is
+ *   `null` -> the default variant, DEFAULT; otherwise, with every `"` removed, it must name
+ *   a variant -> TARGETING_MATCH, else ERROR / GENERAL;
+ * - no default variant: wherever the default would be served, reason DEFAULT without value
+ *   or variant (flagd's FALLBACK; OFREP answers `{key, reason: "DEFAULT", metadata}`);
+ * - a variant whose value is JSON null cannot be served (flagd: TYPE_MISMATCH, which OFREP
+ *   reports as GENERAL): ERROR / GENERAL.
+ * Every answer carries the flag set's metadata overlaid by the flag's.
  */
 import type { CompiledFlagdFlag } from './compiled.js';
-import { OperatorAbort, runCompiled } from './logic-operators.js';
-import { bindFlagKey, type EvalState } from './eval-context.js';
+import { bindFlagKey, flagdDataOf, type EvalState } from './eval-context.js';
+import { goJsonEncode, GoJsonError } from './flagd-go-json.js';
+import { GoPanic } from './flagd-go-values.js';
+import { applyInterface } from './flagd-logic.js';
 import type { ErrorCode, Reason } from './reasons.js';
 import type { Decision, TraceEntry } from './types.js';
-
-/** The variant name a targeting result designates (flagd marshals it to JSON, unquoted). */
-function variantName(result: unknown): string {
-  if (typeof result === 'string') return result;
-  return JSON.stringify(result).replace(/"/g, '');
-}
 
 /** Builds a decision with its fields in reading order. */
 function record(def: CompiledFlagdFlag, variant: string | null, reason: Reason, trace: TraceEntry[] | null, failure?: { code: ErrorCode; message: string }): Decision {
@@ -29,7 +32,7 @@ function record(def: CompiledFlagdFlag, variant: string | null, reason: Reason, 
     decision.error_message = failure.message;
   }
   decision.version = def.version;
-  if (Object.keys(def.metadata).length > 0) decision.metadata = def.metadata;
+  decision.metadata = def.metadata;
   decision.freshness = [];
   if (trace !== null) decision.trace = trace;
   return decision;
@@ -39,38 +42,48 @@ function failed(def: CompiledFlagdFlag, code: ErrorCode, message: string, trace:
   return record(def, def.defaultVariant, 'ERROR', trace, { code, message });
 }
 
+/** Serves `variant` with `reason`, unless its value is null (flagd cannot resolve it). */
+function serve(def: CompiledFlagdFlag, variant: string, reason: Reason, trace: TraceEntry[] | null): Decision {
+  if (def.variants.get(variant) === null) return failed(def, 'GENERAL', `variant ${JSON.stringify(variant)} has the value null, which flagd cannot serve`, trace);
+  return record(def, variant, reason, trace);
+}
+
+/** The default variant with `reason`, or flagd's FALLBACK (DEFAULT, no value) when there is none. */
+function serveDefault(def: CompiledFlagdFlag, reason: Reason, trace: TraceEntry[] | null): Decision {
+  return def.defaultVariant === null ? record(def, null, 'DEFAULT', trace) : serve(def, def.defaultVariant, reason, trace);
+}
+
 function targetingTrace(def: CompiledFlagdFlag, result: TraceEntry['result'], value: unknown, why: string): TraceEntry {
   return { rule_id: 'targeting', result, cohorts: [], condition: { expression: def.targeting, result: value ?? null }, why };
 }
 
-/** Evaluates one flagd-format flag for the person in `state`. */
+/** Evaluates one flagd-format flag for the context in `state`. */
 export function decideFlagd(def: CompiledFlagdFlag, state: EvalState): Decision {
   const trace: TraceEntry[] | null = state.explain ? [] : null;
   if (!def.enabled) return record(def, null, 'DISABLED', trace);
-  if (def.test === null) return record(def, def.defaultVariant, 'STATIC', trace);
+  if (!def.evaluated) return serveDefault(def, 'STATIC', trace);
   bindFlagKey(state, def.key);
   let result: unknown;
+  let text: string;
   try {
-    result = runCompiled(def.test, state.data);
+    result = applyInterface(def.targeting, flagdDataOf(state));
+    text = goJsonEncode(result);
   } catch (error) {
-    const message = `targeting failed: ${error instanceof Error ? error.message : String(error)}`;
+    if (!(error instanceof GoPanic || error instanceof GoJsonError || error instanceof RangeError)) throw error;
+    const message = `targeting failed: ${error.message}`;
     trace?.push(targetingTrace(def, 'error', null, message));
     return failed(def, 'PARSE_ERROR', message, trace);
   }
-  if (result instanceof OperatorAbort) {
-    trace?.push(targetingTrace(def, 'no_match', null, `${result.operator} got invalid arguments: default variant`));
-    return record(def, def.defaultVariant, 'DEFAULT', trace);
-  }
-  if (result === null || result === undefined) {
+  if (text === 'null') {
     trace?.push(targetingTrace(def, 'no_match', null, 'targeting returned null: default variant'));
-    return record(def, def.defaultVariant, 'DEFAULT', trace);
+    return serveDefault(def, 'DEFAULT', trace);
   }
-  const name = variantName(result);
+  const name = text.replace(/"/g, '');
   if (!def.variants.has(name)) {
-    const message = `targeting returned ${JSON.stringify(result)}, which is not a variant`;
+    const message = `targeting returned ${text}, which names no variant`;
     trace?.push(targetingTrace(def, 'error', result, message));
     return failed(def, 'GENERAL', message, trace);
   }
   trace?.push(targetingTrace(def, 'matched', result, `targeting returned variant ${JSON.stringify(name)}`));
-  return record(def, name, 'TARGETING_MATCH', trace);
+  return serve(def, name, 'TARGETING_MATCH', trace);
 }

@@ -11,7 +11,7 @@ const MESSAGE = 'membership and identity unavailable (Redis); serving the defaul
 /** The default value of a definition, or null when it has none (broken definitions). */
 function defaultOf(def: FlagLike): { value: JsonValue; variant: string | null } {
   if (def.format === 'broken') return { value: null, variant: null };
-  if (def.format === 'flagd') return { value: def.variants.get(def.defaultVariant) ?? null, variant: def.defaultVariant };
+  if (def.format === 'flagd') return def.defaultVariant === null ? { value: null, variant: null } : { value: def.variants.get(def.defaultVariant) ?? null, variant: def.defaultVariant };
   return { value: def.variants.get(def.defaultVariant)?.value ?? null, variant: def.defaultVariant };
 }
 

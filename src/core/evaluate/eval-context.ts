@@ -15,6 +15,8 @@ export interface EvalState {
   readonly explain: boolean;
   /** Why the input cannot be evaluated (INVALID_CONTEXT), or null. */
   readonly invalid: string | null;
+  /** The context flagd-format flags see, built on first use (flagdDataOf). */
+  flagdData: Record<string, unknown> | null;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -30,12 +32,14 @@ function checkInput(input: DecisionInput): string | null {
   if (typeof input.now !== 'number' || !Number.isFinite(input.now)) return 'now must be unix ms';
   if (typeof input.cohorts?.has !== 'function') return 'cohorts must be a set of cohort keys';
   if (typeof input.cohortStatus?.get !== 'function') return 'cohortStatus must be a map of cohort states';
+  if (input.keyless !== undefined && !isRecord(input.keyless)) return 'keyless must be an object';
   return null;
 }
 
 /**
  * Builds the evaluation state for one person. Reserved keys (`targetingKey`,
- * `$distinct_id`, `$flagd`) override properties of the same name.
+ * `$distinct_id`, `$flagd`) override properties of the same name. A keyless input has no
+ * `$distinct_id` and the `targetingKey` the client sent, if any.
  */
 export function createEvalState(input: DecisionInput): EvalState {
   const invalid = checkInput(input);
@@ -44,12 +48,37 @@ export function createEvalState(input: DecisionInput): EvalState {
   if (invalid === null) {
     const properties = input.properties;
     for (const key of Object.keys(properties)) data[key] = properties[key];
-    data.targetingKey = input.distinctId;
-    data.$distinct_id = input.distinctId;
+    setTargetingKey(data, input);
+    if (input.keyless === undefined) data.$distinct_id = input.distinctId;
+    else delete data.$distinct_id;
     flagd.timestamp = Math.floor(input.now / 1000);
     data.$flagd = flagd;
   }
-  return { input, data, flagd, explain: invalid === null && input.explain === true, invalid };
+  return { input, data, flagd, explain: invalid === null && input.explain === true, invalid, flagdData: null };
+}
+
+/** `targetingKey`: the distinct_id, or for a keyless input what the client sent (absent if nothing). */
+function setTargetingKey(data: Record<string, unknown>, input: DecisionInput): void {
+  const keyless = input.keyless;
+  if (keyless === undefined) data.targetingKey = input.distinctId;
+  else if (keyless.targetingKey !== undefined) data.targetingKey = keyless.targetingKey;
+  else delete data.targetingKey;
+}
+
+/**
+ * The context of flagd-format flags (flagd's `flagdContext` + `setFlagdProperties`): the
+ * properties, `targetingKey` and `$flagd` (replacing any `$flagd` sent), and no
+ * `$distinct_id`, which flagd's Go evaluator never sees. Built once per state.
+ */
+export function flagdDataOf(state: EvalState): Record<string, unknown> {
+  if (state.flagdData !== null) return state.flagdData;
+  const data: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const properties = state.input.properties;
+  for (const key of Object.keys(properties)) data[key] = properties[key];
+  setTargetingKey(data, state.input);
+  data.$flagd = state.flagd;
+  state.flagdData = data;
+  return data;
 }
 
 /** Points `$flagd.flagKey` at the definition about to be evaluated. */

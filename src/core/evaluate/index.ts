@@ -53,6 +53,12 @@ export { fractional } from './operators/fractional.js';
 export { semVer, parseSemVer, compareSemVer } from './operators/sem-ver.js';
 export { startsWith } from './operators/starts-with.js';
 
+// The JSON Logic dialect of flagd-format flags (flagd's Go evaluator: docs/flagd-semantics.md).
+export { applyInterface as applyFlagdLogic, FLAGD_LOGIC_OPERATORS } from './flagd-logic.js';
+export { flagdFractional } from './flagd-operators.js';
+export { GoPanic, formatFloatF, formatFloatV, parseGoFloat } from './flagd-go-values.js';
+export { GoJsonError, goJsonEncode } from './flagd-go-json.js';
+
 export { createSnapshot, referencedCohorts } from './snapshot.js';
 export { decideAll, decideFlag, evaluate } from './decide.js';
 export type { ExpectedType } from './decision-records.js';

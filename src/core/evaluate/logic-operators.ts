@@ -1,9 +1,11 @@
 /**
- * The JSON Logic operators definitions may use (json-logic-js's own plus flagd's), and how a
- * custom operator's invalid arguments abort an expression (flagd: "operators must return null
- * on error so the default variant is selected"): the compiled closures throw a preallocated
- * OperatorAbort, which runCompiled returns as a value. Nothing here touches json-logic-js's
- * global operator table: evaluation runs on logic-compiler.ts's closures only.
+ * The JSON Logic operators native definitions may use (json-logic-js's own plus flagd's), and
+ * how a custom operator's invalid arguments abort a native rule's condition (the rule then does
+ * not match, docs/decisions.md section 2): the compiled closures throw a preallocated
+ * OperatorAbort, which runCompiled returns as a value. flagd-format flags do not use this:
+ * their dialect (flagd-logic.ts) treats the operator's null as a value, as flagd's Go
+ * evaluator does. Nothing here touches json-logic-js's global operator table: evaluation runs
+ * on logic-compiler.ts's closures only.
  */
 
 /** Marks an expression aborted by a custom operator's invalid arguments. */

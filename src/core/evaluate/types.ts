@@ -41,8 +41,19 @@ export interface SurveyHistory {
  * `properties` are the stored person properties overlaid by the request's properties.
  */
 export interface DecisionInput {
-  /** The distinct_id the client asked with; exposed as `targetingKey` and `$distinct_id`. */
+  /**
+   * The distinct_id the client asked with; exposed as `targetingKey` and `$distinct_id`.
+   * `''` with `keyless` set: the request identifies nobody.
+   */
   readonly distinctId: string;
+  /**
+   * Set when the request has no usable distinct_id (an OFREP context whose `targetingKey` is
+   * absent, not a string, `""`, a placeholder or too long): nobody is identified, no person
+   * nor membership was read, `$distinct_id` is absent, and `targetingKey` is exactly what the
+   * client sent (absent when `targetingKey` is undefined), as flagd sees it. Native rules
+   * that need a bucketing key answer TARGETING_KEY_MISSING.
+   */
+  readonly keyless?: { readonly targetingKey?: JsonValue };
   /** The person's bucketing key (PRODUCT.md 5); input of every rollout and split hash. */
   readonly bucketingKey: string;
   /** Stored person properties overlaid by request properties; a flat JSON object. */
@@ -114,8 +125,11 @@ export interface Decision {
   error_message?: string;
   version: number;
   payload?: JsonValue;
-  /** flagd-format flags only: the flag's `metadata` (OFREP passes it through). */
-  metadata?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * flagd-format flags only: the flag set's metadata overlaid by the flag's, exactly as flagd
+   * answers it (OFREP passes it through); Switchboard's own fields (`version`) stay outside it.
+   */
+  metadata?: Readonly<Record<string, JsonValue>>;
   freshness: FreshnessEntry[];
   trace?: TraceEntry[];
 }

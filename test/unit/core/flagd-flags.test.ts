@@ -81,7 +81,13 @@ describe('flagd-format flags (flagd-testbed vectors)', () => {
     expect(evaluate(no, input('some-targeting-key')).value).toBe('ones');
   });
 
-  it('operator errors fall back to the default variant, not to a false branch', () => {
+  // flagd's custom operators return null as a value on invalid input, so an enclosing `if`
+  // takes its else branch (TARGETING_MATCH); only a null result of the whole targeting serves
+  // the default. open-feature/flagd core/pkg/evaluator/semver_test.go (errors inside `if` ->
+  // the else variant), flagd-testbed pull 368 (the `if` wrapping of edge-case-flags.json at
+  // 0815d197 expected the default, which the Go evaluator cannot give); docs/flagd-semantics.md
+  // section 4. This test asserted the opposite (abort to the default) before issue 12.
+  it('operator errors are null values: an enclosing if takes its else branch', () => {
     const variants = { true: 'true', false: 'false', fallback: 'fallback' };
     const cases: [Record<string, unknown>, Record<string, unknown>][] = [
       [{ if: [{ fractional: [{ var: 'missing_key' }, ['one', 50], ['two', 50]] }, 'true', 'false'] }, {}],
@@ -94,10 +100,15 @@ describe('flagd-format flags (flagd-testbed vectors)', () => {
     ];
     for (const [targeting, properties] of cases) {
       const def = flag({ key: 'edge', state: 'ENABLED', variants, defaultVariant: 'fallback', targeting });
-      // An empty distinct_id means "no targetingKey" for the missing-bucket-key case.
-      const decision = evaluate(def, input('', properties));
-      expect([decision.value, decision.reason], JSON.stringify(targeting)).toEqual(['fallback', 'DEFAULT']);
+      // A keyless input: the request sent no targetingKey (the missing-bucket-key case).
+      const decision = evaluate(def, { ...input('', properties), keyless: {} });
+      expect([decision.value, decision.reason], JSON.stringify(targeting)).toEqual(['false', 'TARGETING_MATCH']);
     }
+  });
+
+  it('an operator error as the whole targeting serves the default (DEFAULT)', () => {
+    const def = flag({ key: 'edge', state: 'ENABLED', variants: { a: 'a', fallback: 'fallback' }, defaultVariant: 'fallback', targeting: { sem_ver: [{ var: 'version' }, '=', '1.0.0'] } });
+    expect(evaluate(def, input('u', { version: 'nope' }))).toMatchObject({ value: 'fallback', variant: 'fallback', reason: 'DEFAULT' });
   });
 
   it.each([

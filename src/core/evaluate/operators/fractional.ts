@@ -1,5 +1,7 @@
 /**
- * flagd's `fractional` (flagd Go, "v2" high-precision bucketing; PRODUCT.md 7.4):
+ * `fractional` as native rules run it (flagd's "v2" high-precision bucketing; PRODUCT.md 7.4).
+ * flagd-format flags use flagd-operators.ts#flagdFractional, which follows flagd's Go
+ * evaluator where this one is stricter (an empty targetingKey, a single bucket):
  *   {"fractional": [<bucketing string>?, [variant, weight?], ...]}
  * - the hash input is the first argument when it evaluated to a string; otherwise (no
  *   expression, or one that evaluated to null) it is `$flagd.flagKey + targetingKey`,
@@ -9,7 +11,7 @@
  * - hash = MurmurHash3 x86_32 (seed 0) of the UTF-8 bytes, unsigned;
  *   bucket = (hash × totalWeight) >> 32, and the first bucket whose cumulative weight
  *   exceeds it wins.
- * Invalid arguments (or all weights 0) return null, which falls back to the default variant.
+ * Invalid arguments (or all weights 0) return null, which voids a native rule's condition.
  */
 import { fractionalBucket } from '../bucketing.js';
 import { murmurhash3 } from '../murmurhash.js';

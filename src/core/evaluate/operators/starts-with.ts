@@ -1,7 +1,8 @@
 /**
  * flagd's `starts_with`: `[value, prefix]`, both strings, true if value starts with prefix.
- * Any other argument shape is an operator error and returns null (flagd issue #1874:
- * errors must fall back to the default variant, not take a `false` branch).
+ * Any other argument shape is an operator error and returns null. Native rules then void
+ * the condition (logic-operators.ts); flagd-format flags use the null as a value, as flagd's
+ * Go evaluator does (flagd-operators.ts).
  */
 export function startsWith(args: readonly unknown[]): boolean | null {
   if (args.length !== 2) return null;
