@@ -25,7 +25,7 @@ export function composeDecisions(infra: Infra, feeds: Feeds) {
     return e;
   });
   const decide = once(() =>
-    createDecideService({ snapshots: snapshots(), reader: infra.stores.handshakeReader, identityFallback: { resolve: feeds.identity.resolveFromStore }, membership: infra.stores.membership, metrics, logger, exposures: exposures(), rateLimitPerS: config.RATE_LIMIT_PER_S }),
+    createDecideService({ snapshots: snapshots(), reader: infra.stores.handshakeReader, identityFallback: { resolve: feeds.identity.resolveFromStore }, membership: infra.stores.membership, limiter: infra.stores.rateLimiter, metrics, logger, exposures: exposures(), rateLimitPerS: config.RATE_LIMIT_PER_S }),
   );
 
   return {

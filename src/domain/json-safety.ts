@@ -24,7 +24,7 @@ export interface JsonProblem {
 }
 
 const segment = (base: string, key: string | number) =>
-  typeof key === 'number' ? `${base}[${key}]` : /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
+  typeof key === 'number' ? `${base}[${key}]` : /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? (base === '' ? key : `${base}.${key}`) : `${base}[${JSON.stringify(key)}]`;
 
 /**
  * The first problem of a parsed JSON value, or null: nesting deeper than `maxDepth`, a

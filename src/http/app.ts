@@ -82,7 +82,9 @@ export function jsonBody(limit: string | number, opts: { items?: boolean } = {})
     parser(req, res, (err?: unknown) => {
       if (err) return next(err);
       try {
-        if (req.body !== undefined) checkJson(req.body);
+        // Paths as the route's own validation names them: the admin API's relative to the body
+        // (`variants.on`), the public endpoints' with `body.` (`body.context.k`).
+        if (req.body !== undefined) checkJson(req.body, req.path.startsWith('/v1/projects') ? '' : 'body');
         next();
       } catch (e) {
         next(e);

@@ -7,6 +7,7 @@ import { decisionInput, personOf } from './decision-input.js';
 import { AppError } from '../errors.js';
 import type { HandshakeRead, HandshakeReader } from '../ports/handshake-reader.js';
 import type { MembershipStore } from '../ports/membership-store.js';
+import type { RateLimiter } from '../ports/rate-limiter.js';
 
 /** Identity as PostgreSQL knows it; used only when Redis lost the identity map (after a flush). */
 export interface IdentityFallback {
@@ -69,6 +70,8 @@ export interface DecideDeps {
    */
   membership?: Pick<MembershipStore, 'membership'>;
   metrics?: Metrics;
+  /** counts requests that read nothing from Redis (keyless OFREP) against the same `decide` limit */
+  limiter?: RateLimiter;
   logger: Logger;
   now?: () => number;
   /** last results kept for degraded mode (entries) */
@@ -132,6 +135,11 @@ export function createDecideService(deps: DecideDeps) {
     return { ...read, members: answers.map((a) => a.member), missing };
   }
 
+  function rateLimited(): never {
+    deps.metrics?.rateLimited.inc({ scope: 'decide' });
+    throw new AppError('rate_limited', `more than ${deps.rateLimitPerS} requests per second for this token`, undefined, 1);
+  }
+
   async function snapshotOf(projectId: number): Promise<ProjectSnapshot> {
     const snap = deps.snapshots.peek(projectId) ?? (await deps.snapshots.get(projectId).catch(() => null));
     if (!snap) throw new AppError('unavailable', 'definitions are not loaded yet; retry', undefined, 1);
@@ -158,10 +166,7 @@ export function createDecideService(deps: DecideDeps) {
         return { result, snapshot: snap, personId: null, bucketingKey: req.distinctId, degraded: true, unavailableCohorts: NO_COHORTS, timing: { gatherMs: performance.now() - t0, evaluateMs: 0 } };
       }
 
-      if (deps.rateLimitPerS !== undefined && read.rateCount > deps.rateLimitPerS) {
-        deps.metrics?.rateLimited.inc({ scope: 'decide' });
-        throw new AppError('rate_limited', `more than ${deps.rateLimitPerS} requests per second for this token`, undefined, 1);
-      }
+      if (deps.rateLimitPerS !== undefined && read.rateCount > deps.rateLimitPerS) rateLimited();
       let person = personOf(read, req.distinctId, req.anonId);
       if (read.personId === null && !read.identityReady && deps.identityFallback) {
         // Redis lost the identity map (restart/flush): PostgreSQL answers while it is rebuilt.
@@ -198,6 +203,11 @@ export function createDecideService(deps: DecideDeps) {
      */
     async decideKeyless(req: KeylessRequest): Promise<{ result: DecideAllResult; snapshot: ProjectSnapshot }> {
       const snap = await snapshotOf(req.projectId);
+      // No Redis read to count it in: the limiter counts it (failing open, as the read does).
+      if (deps.rateLimitPerS !== undefined && deps.limiter) {
+        const n = await deps.limiter.hit('decide', req.projectId);
+        if (n !== null && n > deps.rateLimitPerS) rateLimited();
+      }
       const result = decideAll(snap.core, {
         distinctId: '',
         bucketingKey: '',

@@ -48,10 +48,10 @@ describe('hostile input', () => {
   });
 
   it.each([
-    ['a NUL in a flag', `/v1/projects/:p/flags`, { key: 'nul', enabled: true, default_variant: 'off', off_variant: 'off', rules: [{ id: 'r', condition: { '==': [{ var: 'x' }, 'a\u0000b'] }, serve: { variant: 'on' } }] }, 'body.rules[0].condition'],
-    ['a lone surrogate in a cohort name', `/v1/projects/:p/cohorts`, { key: 'sur', name: 'bad \ud800', kind: 'static' }, 'body.name'],
-    ['a __proto__ key', `/v1/projects/:p/flags`, JSON.parse('{"key":"proto","enabled":true,"__proto__":{"polluted":true}}'), 'body.__proto__'],
-    ['JSON nested 100 levels', `/v1/projects/:p/cohorts`, { key: 'deep', name: 'deep', kind: 'dynamic', definition: deep(100) }, 'body.definition'],
+    ['a NUL in a flag', `/v1/projects/:p/flags`, { key: 'nul', enabled: true, default_variant: 'off', off_variant: 'off', rules: [{ id: 'r', condition: { '==': [{ var: 'x' }, 'a\u0000b'] }, serve: { variant: 'on' } }] }, 'rules[0].condition'],
+    ['a lone surrogate in a cohort name', `/v1/projects/:p/cohorts`, { key: 'sur', name: 'bad \ud800', kind: 'static' }, 'name'],
+    ['a __proto__ key', `/v1/projects/:p/flags`, JSON.parse('{"key":"proto","enabled":true,"__proto__":{"polluted":true}}'), '__proto__'],
+    ['JSON nested 100 levels', `/v1/projects/:p/cohorts`, { key: 'deep', name: 'deep', kind: 'dynamic', definition: deep(100) }, 'definition'],
   ])('%s is a 400 naming the field', async (_name, path, body, field) => {
     const res = await t.http.post(path.replace(':p', String(p.id))).set(t.admin).set('Content-Type', 'application/json').send(JSON.stringify(body));
     expect(res.status, JSON.stringify(res.body)).toBe(400);

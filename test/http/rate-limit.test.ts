@@ -43,6 +43,12 @@ describe('per-token rate limit', () => {
     expect(statuses.filter((s) => s.status !== 429 && s.status >= 300)).toEqual([]);
   });
 
+  it('counts keyless OFREP requests (no targetingKey: no Redis read) against the same limit', async () => {
+    const statuses = (await Promise.all(Array.from({ length: 10 }, () => t.http.post('/ofrep/v1/evaluate/flags').set(p.bearer).send({ context: {} })))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(4);
+    expect(statuses.filter((s) => s !== 429 && s !== 200)).toEqual([]);
+  });
+
   it('limits the admin API per admin key', async () => {
     const statuses = (await Promise.all(Array.from({ length: 10 }, () => t.http.get(`/v1/projects/${p.id}`).set(t.admin)))).map((r) => r.status);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(4);

@@ -63,5 +63,5 @@ export function checkUrl(url: string): void {
 /** Throws a 400 naming the field when `inspectJson` finds a problem. */
 export function checkJson(value: unknown, base = 'body'): void {
   const problem = inspectJson(value, base);
-  if (problem) throw bad(problem.path, problem.message);
+  if (problem) throw bad(problem.path || 'body', problem.message);
 }
