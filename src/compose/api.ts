@@ -3,6 +3,7 @@
  * in front of it (docs/performance.md). Built on first use of `listener`.
  */
 import type { RequestListener } from 'node:http';
+import { createRefreshNow } from '../services/cohort-refresh-now.js';
 import { createApp, type RouteModule } from '../http/app.js';
 import { createAuth } from '../http/auth.js';
 import { createRequestListener } from '../http/dispatch.js';
@@ -47,7 +48,7 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
     return [
       healthRoutes({ readiness, metrics }),
       projectRoutes({ projects: admin.projects }),
-      cohortRoutes({ cohorts: cohorts.service, staticMembers: cohorts.staticMembers, refreshCohort: cohorts.refreshCohort }),
+      cohortRoutes({ cohorts: cohorts.service, staticMembers: cohorts.staticMembers, refreshNow: createRefreshNow({ cohorts: cohorts.service, refreshCohort: cohorts.refreshCohort, audit: infra.stores.audit }) }),
       definitionRoutes({ definitions: admin.definitions, audit: infra.stores.audit }),
       decideRoutes({ decide: decisions.decide }),
       // OFREP and the handshake are counted inside the decide service's one Redis call.

@@ -116,10 +116,13 @@ describe('the audit log of admin writes', () => {
     await t.http.post(`/v1/projects/${p.id}/flags`).set(bearer(k.key)).send({ key: 'audited', state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' }).expect(201);
     await t.http.post(`/v1/projects/${p.id}/keys/${k.id}/rotate`).set(bearer(k.key)).send({}).expect(200);
     await t.http.patch(`/v1/projects/${p.id}`).set(bearer(k.key)).send({ allowed_origins: null }).expect(200);
+    await t.http.post(`/v1/projects/${p.id}/cohorts`).set(bearer(k.key)).send({ key: 'audited', name: 'a', kind: 'dynamic', definition: { type: 'person', key: 'plan', operator: 'eq', value: 'pro' } }).expect(201);
+    await t.http.post(`/v1/projects/${p.id}/cohorts/audited/refresh`).set(bearer(k.key)).expect(200);
+    await t.http.post(`/v1/projects/${p.id}/cohorts/audited/pause`).set(bearer(k.key)).expect(200);
     const audit = await t.http.get(`/v1/projects/${p.id}/audit`).set(t.admin);
     const mine = audit.body.data.filter((e: { actor: string }) => e.actor.startsWith(`admin_key:${k.id}:`));
     const actions = mine.map((e: { action: string; entity_kind: string }) => `${e.action} ${e.entity_kind}`).sort();
-    expect(actions).toEqual(['create flag', 'rotate admin_key', 'update project']);
+    expect(actions).toEqual(['create cohort', 'create flag', 'pause cohort', 'refresh cohort', 'rotate admin_key', 'update project']);
   });
 });
 

@@ -7,9 +7,10 @@ import { page, parsePage, versionParam } from '../pagination.js';
 import { AppError } from '../../errors.js';
 import { cohortKeySchema } from '../../cohorts/cohort-definition.js';
 import { cohortCreateSchema, refreshIntervalSchema } from '../../cohorts/cohort-body.js';
+import type { RefreshOutcome } from '../../ports/refresh-cohort.js';
+import type { RefreshNow } from '../../services/cohort-refresh-now.js';
 import type { CohortsService } from '../../services/cohorts.js';
 import type { MemberUpload, StaticMembersService } from '../../services/static-members.js';
-import type { RefreshCohort, RefreshOutcome } from '../../ports/refresh-cohort.js';
 import type { Cohort, StaticMember } from '../../domain/cohort.js';
 
 const interval = refreshIntervalSchema;
@@ -86,7 +87,7 @@ function upload(req: Request): MemberUpload {
 }
 
 /** Cohort admin API (PRODUCT.md 6.1, 9). Lifecycle endpoints live in cohort-lifecycle.ts. */
-export function cohortRoutes(deps: { cohorts: CohortsService; staticMembers: StaticMembersService; refreshCohort: RefreshCohort }): RouteModule {
+export function cohortRoutes(deps: { cohorts: CohortsService; staticMembers: StaticMembersService; refreshNow: RefreshNow }): RouteModule {
   const { cohorts, staticMembers: members } = deps;
   return (app, auth) => {
     const body = jsonBody('100kb');
@@ -153,11 +154,8 @@ export function cohortRoutes(deps: { cohorts: CohortsService; staticMembers: Sta
 
     // Runs one materialization now, in this request; 409 when another run holds the cohort.
     app.post(`${base}/:key/refresh`, auth.requireAdminProject, async (req, res) => {
-      const c = await cohorts.get(req.adminProject!.id, keyOf(req));
-      const outcome = await deps.refreshCohort(c.projectId, c.id, { worker: `api:${process.pid}` });
-      if (outcome.status === 'busy') throw new AppError('conflict', `cohort ${c.key} is being refreshed elsewhere; try again shortly`, { status: 'busy' });
-      if (outcome.status === 'skipped') throw new AppError('conflict', `cohort ${c.key} was not refreshed: ${outcome.reason}`, { status: 'skipped', reason: outcome.reason });
-      res.json({ outcome: outcomeBody(outcome), cohort: cohortBody((await cohorts.get(c.projectId, c.key))) });
+      const { outcome, cohort } = await deps.refreshNow(req.admin!, req.adminProject!.id, keyOf(req));
+      res.json({ outcome: outcomeBody(outcome), cohort: cohortBody(cohort) });
     });
   };
 }
