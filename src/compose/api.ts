@@ -8,7 +8,8 @@ import { createApp, type RouteModule } from '../http/app.js';
 import { createAuth } from '../http/auth.js';
 import { createRequestListener } from '../http/dispatch.js';
 import { createFastDecide } from '../http/fast/decide-fast.js';
-import { admitter, noLimit, rateLimit } from '../http/rate-limit.js';
+import { createFastOfrep } from '../http/fast/ofrep-fast.js';
+import { admitter, rateLimit } from '../http/rate-limit.js';
 import { aliasRoutes } from '../http/routes/alias.js';
 import { cohortLifecycleRoutes } from '../http/routes/cohort-lifecycle.js';
 import { cohortRoutes } from '../http/routes/cohorts.js';
@@ -52,7 +53,7 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
       definitionRoutes({ definitions: admin.definitions, audit: infra.stores.audit }),
       decideRoutes({ decide: decisions.decide }),
       // OFREP and the handshake are counted inside the decide service's one Redis call.
-      ofrepRoutes({ decide: decisions.decide, directory: decisions.directory, rateLimit: noLimit }),
+      ofrepRoutes({ decide: decisions.decide, directory: decisions.directory }),
       cohortLifecycleRoutes({ lifecycle: cohorts.lifecycle }),
       eventRoutes({ ingest: feeds.ingest, rateLimit: ingestLimit }),
       engageRoutes({ people: feeds.people, rateLimit: ingestLimit }),
@@ -66,8 +67,8 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
     return createApp({ logger, metrics, auth: createAuth({ directory: decisions.directory, projects: admin.projects, admitAdmin }), routes: routes() });
   });
   const listener = once((): RequestListener => {
-    const fastDecide = createFastDecide({ decide: decisions.decide, directory: decisions.directory, logger, metrics });
-    return createRequestListener(expressApp(), [fastDecide]);
+    const fast = { decide: decisions.decide, directory: decisions.directory, logger, metrics };
+    return createRequestListener(expressApp(), [createFastDecide(fast), createFastOfrep(fast)]);
   });
 
   return {

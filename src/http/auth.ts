@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import { bearerToken, ofrepToken, projectToken } from './edge/token.js';
@@ -60,16 +60,6 @@ export async function projectOfToken(directory: ProjectDirectory, token: string 
   return project;
 }
 
-/** checkOrigin, withdrawing the CORS header edge/cors.ts set so a refused page reads nothing. */
-function guardOrigin(project: Project, headers: Request['headers'], res: Response): void {
-  try {
-    checkOrigin(project, headers);
-  } catch (err) {
-    res.removeHeader('Access-Control-Allow-Origin');
-    throw err;
-  }
-}
-
 /** What a `read` key may call: GET and HEAD, and the dry-run previews (POST …/preview). */
 export const readOnlyRequest = (method: string, path: string): boolean =>
   method === 'GET' || method === 'HEAD' || (method === 'POST' && /\/preview\/?$/.test(path));
@@ -79,16 +69,16 @@ export const readOnlyRequest = (method: string, path: string): boolean =>
  * (http/rate-limit.ts `admitter`); without it admin requests are not limited.
  */
 export function createAuth(deps: { directory: ProjectDirectory; projects: ProjectsService; admitAdmin?: (keyId: number) => Promise<void> }): Auth {
-  const requireProjectToken: RequestHandler = async (req, res, next) => {
+  const requireProjectToken: RequestHandler = async (req, _res, next) => {
     req.project = await projectOfToken(deps.directory, projectToken(req.headers, req.body));
-    guardOrigin(req.project, req.headers, res);
+    checkOrigin(req.project, req.headers);
     next();
   };
 
-  const originGuard: RequestHandler = async (req, res, next) => {
+  const originGuard: RequestHandler = async (req, _res, next) => {
     const token = req.headers.origin && isPublicPath(req.path) ? ofrepToken(req.headers) : undefined;
     const project = token ? await deps.directory.byToken(token).catch(() => null) : null;
-    if (project) guardOrigin(project, req.headers, res);
+    if (project) checkOrigin(project, req.headers);
     next();
   };
 

@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../errors.js';
+import { OriginRefused } from './edge/cors.js';
 import { errorResponse } from './edge/error-response.js';
+import { ofrepError } from './edge/ofrep.js';
 
 export { STATUS } from './edge/error-response.js';
 
@@ -10,12 +12,9 @@ export { STATUS } from './edge/error-response.js';
  * Evaluation Protocol), so providers read the reason: a 400 carries `INVALID_CONTEXT`.
  */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const e = errorResponse(err, req.log);
-  if (req.path.startsWith('/ofrep/')) {
-    const message = (JSON.parse(e.body) as { error: { message: string } }).error.message;
-    res.status(e.status).set(e.headers).json(e.status === 400 ? { errorCode: 'INVALID_CONTEXT', errorDetails: message } : { errorDetails: message });
-    return;
-  }
+  // A refused browser origin reads nothing: the CORS header set at the edge is withdrawn.
+  if (err instanceof OriginRefused) res.removeHeader('Access-Control-Allow-Origin');
+  const e = req.path.startsWith('/ofrep/') ? ofrepError(err, req.log) : errorResponse(err, req.log);
   res.status(e.status).set(e.headers).send(e.body);
 };
 

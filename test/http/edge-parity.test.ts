@@ -116,4 +116,37 @@ describe('the fast path and express answer alike', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ key: 'beta', value: true });
   });
+
+  const OFREP_CASES: Array<{ name: string; path: string; headers?: (k: string) => Record<string, string>; body: string; expect: number }> = [
+    { name: 'bulk', path: '/ofrep/v1/evaluate/flags', body: json({ context: { targetingKey: 'u-6', plan: 'pro' } }), expect: 200 },
+    { name: 'bulk, keyless', path: '/ofrep/v1/evaluate/flags', body: json({ context: {} }), expect: 200 },
+    { name: 'bulk, empty body', path: '/ofrep/v1/evaluate/flags', body: '', expect: 200 },
+    { name: 'bulk, not an object', path: '/ofrep/v1/evaluate/flags', body: '[1]', expect: 400 },
+    { name: 'single', path: '/ofrep/v1/evaluate/flags/beta', body: json({ context: { targetingKey: 'u-6' } }), expect: 200 },
+    { name: 'single, unknown flag', path: '/ofrep/v1/evaluate/flags/nope', body: json({ context: { targetingKey: 'u-6' } }), expect: 404 },
+    { name: 'single, percent-encoded key', path: '/ofrep/v1/evaluate/flags/be%74a', body: json({ context: { targetingKey: 'u-6' } }), expect: 200 },
+    { name: 'single, X-API-Key', path: '/ofrep/v1/evaluate/flags/beta', headers: (k) => ({ 'X-API-Key': k }), body: json({ context: { targetingKey: 'u-6' } }), expect: 200 },
+    { name: 'no token', path: '/ofrep/v1/evaluate/flags', headers: () => ({}), body: json({ context: {} }), expect: 401 },
+    { name: 'body over 256 KB', path: '/ofrep/v1/evaluate/flags', body: json({ context: { pad: 'x'.repeat(300_000) } }), expect: 413 },
+  ];
+
+  it.each(OFREP_CASES)('OFREP: $name, on the fast path and on express alike', async (c) => {
+    const headers = { 'Content-Type': 'application/json', ...(c.headers ? c.headers(p.token) : { Authorization: `Bearer ${p.token}` }) };
+    const fast = await supertest(t.app).post(c.path).set(headers).send(c.body);
+    const viaExpress = await supertest(t.expressApp).post(c.path).set(headers).send(c.body);
+    expect(fast.status).toBe(c.expect);
+    expect(viaExpress.status).toBe(fast.status);
+    expect(viaExpress.text).toBe(fast.text);
+    expect(viaExpress.headers.etag).toBe(fast.headers.etag);
+    expect(fast.headers['x-request-id']).toBeTruthy();
+  });
+
+  it('OFREP bulk answers 304 on its ETag, on both', async () => {
+    const body = json({ context: { targetingKey: 'u-7' } });
+    const first = await supertest(t.app).post('/ofrep/v1/evaluate/flags').set({ Authorization: `Bearer ${p.token}` }).send(body);
+    for (const app of [t.app, t.expressApp]) {
+      const again = await supertest(app).post('/ofrep/v1/evaluate/flags').set({ Authorization: `Bearer ${p.token}`, 'If-None-Match': first.headers.etag }).send(body);
+      expect(again.status).toBe(304);
+    }
+  });
 });

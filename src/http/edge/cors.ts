@@ -61,10 +61,15 @@ export function corsHeaders(url: string, headers: IncomingHttpHeaders): Record<s
   return { 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': EXPOSE_HEADERS, Vary: 'Origin' };
 }
 
-/** Throws 403 `forbidden` when the request comes from a browser origin the project does not allow. */
+/** A 403 for a browser origin the project does not allow: answered without CORS headers. */
+export class OriginRefused extends AppError {
+  constructor(origin: string) {
+    super('forbidden', `origin ${JSON.stringify(origin.slice(0, 200))} is not in this project's allowed_origins`);
+  }
+}
+
+/** Throws OriginRefused (403 `forbidden`) when the request comes from a browser origin the project does not allow. */
 export function checkOrigin(project: Pick<Project, 'allowedOrigins'>, headers: IncomingHttpHeaders): void {
   const origin = originOf(headers);
-  if (origin && !allowsOrigin(project, origin)) {
-    throw new AppError('forbidden', `origin ${JSON.stringify(origin.slice(0, 200))} is not in this project's allowed_origins`);
-  }
+  if (origin && !allowsOrigin(project, origin)) throw new OriginRefused(origin);
 }

@@ -11,6 +11,7 @@ import type { ProjectSnapshot } from '../../services/snapshots.js';
 import { distinctIdSchema, isPlaceholderId } from '../distinct-id.js';
 import { parse } from '../validate.js';
 import { cacheHeaders, etagOf, matchesEtag } from './etag.js';
+import { cachedFragment, fragmentsOf } from './fragments.js';
 
 /** The `/v1/decide` request body (PRODUCT.md 8.1). */
 export const decideBody = z
@@ -72,12 +73,50 @@ function snapshotBlock(snap: ProjectSnapshot, degraded: boolean): string {
   return pair[degraded ? 1 : 0];
 }
 
-/** One decision in the compact form the ETag covers (see decisionsEtag). */
-function compact(d: Decision | SurveyOffer): string {
+/**
+ * One decision in its compact form: what the ETag covers (see decisionsEtag), and the key of
+ * its rendered JSON in the snapshot's fragment cache. Two decisions of one snapshot with the
+ * same compact form render to the same JSON: the definition version and the variant fix the
+ * value, payload and metadata; the rule, reason, error and cohort states are in the string;
+ * the cohorts' as-of times are the snapshot's.
+ */
+export function compact(d: Decision | SurveyOffer): string {
   let states = '';
   for (const f of d.freshness) states += `${f.cohort}=${f.state};`;
-  const rest = 'variant' in d ? `${d.variant}|${d.rule_id ?? ''}|${d.error_code ?? ''}` : '';
-  return `${d.key}|${d.version}|${d.reason}|${rest}|${states}`;
+  const rest = 'variant' in d ? `${d.variant}|${d.error_code ?? ''}` : '';
+  return `${d.key}|${d.version}|${d.reason}|${d.rule_id ?? ''}|${rest}|${states}`;
+}
+
+/** The compact forms of an outcome, in rendering order, and its ETag. */
+interface Compacted {
+  flags: string[];
+  configs: string[];
+  surveys: string[];
+  etag: string;
+}
+
+function compactAll(o: DecideOutcome): Compacted {
+  const r = o.result;
+  const flags: string[] = [];
+  const configs: string[] = [];
+  const surveys: string[] = [];
+  let s = o.degraded ? 'D\n' : 'L\n';
+  for (const k in r.flags) {
+    const c = compact(r.flags[k]);
+    flags.push(c);
+    s += `f${c}\n`;
+  }
+  for (const k in r.configs) {
+    const c = compact(r.configs[k]);
+    configs.push(c);
+    s += `c${c}\n`;
+  }
+  for (const offer of r.surveys) {
+    const c = compact(offer);
+    surveys.push(c);
+    s += `s${c}\n`;
+  }
+  return { flags, configs, surveys, etag: etagOf(s) };
 }
 
 /**
@@ -88,19 +127,36 @@ function compact(d: Decision | SurveyOffer): string {
  * snapshot and cohort versions, generated_at, which move on every refresh without changing a
  * decision: a 304 means no decision changed (docs/handshake.md). sha1, base64url.
  */
-export function decisionsEtag(o: DecideOutcome): string {
-  const r = o.result;
-  let s = o.degraded ? 'D\n' : 'L\n';
-  for (const k in r.flags) s += `f${compact(r.flags[k])}\n`;
-  for (const k in r.configs) s += `c${compact(r.configs[k])}\n`;
-  for (const offer of r.surveys) s += `s${compact(offer)}\n`;
-  return etagOf(s);
+export const decisionsEtag = (o: DecideOutcome): string => compactAll(o).etag;
+
+/**
+ * `"key":{…}` for one decision, from the snapshot's fragments (edge/fragments.ts). An error's
+ * message and an explain trace are per request: those render every time.
+ */
+function fragment(cache: Map<string, string>, kind: string, key: string, c: string, d: Decision): string {
+  const render = () => `${JSON.stringify(key)}:${JSON.stringify(d)}`;
+  return d.trace || d.error_message !== undefined ? render() : cachedFragment(cache, kind + c, render);
 }
 
-/** The handshake body without `generated_at` (spliced in by withGeneratedAt). */
-function renderedBody(o: DecideOutcome): string {
+const offerFragment = (cache: Map<string, string>, c: string, offer: SurveyOffer): string =>
+  offer.trace ? JSON.stringify(offer) : cachedFragment(cache, `s${c}`, () => JSON.stringify(offer));
+
+/**
+ * The handshake body without `generated_at` (spliced in by withGeneratedAt), from the
+ * snapshot's fragments: byte for byte what JSON.stringify of the whole answer gives.
+ */
+function renderedBody(o: DecideOutcome, c: Compacted): string {
   const r = o.result;
-  return `{"flags":${JSON.stringify(r.flags)},"configs":${JSON.stringify(r.configs)},"surveys":${JSON.stringify(r.surveys)},"snapshot":${snapshotBlock(o.snapshot, o.degraded)}}`;
+  const cache = fragmentsOf(o.snapshot);
+  let out = '{"flags":{';
+  let i = 0;
+  for (const k in r.flags) out += (i ? ',' : '') + fragment(cache, 'f', k, c.flags[i++], r.flags[k]);
+  out += '},"configs":{';
+  i = 0;
+  for (const k in r.configs) out += (i ? ',' : '') + fragment(cache, 'c', k, c.configs[i++], r.configs[k]);
+  out += '},"surveys":[';
+  for (i = 0; i < r.surveys.length; i++) out += (i ? ',' : '') + offerFragment(cache, c.surveys[i], r.surveys[i]);
+  return `${out}],"snapshot":${snapshotBlock(o.snapshot, o.degraded)}}`;
 }
 
 export const withGeneratedAt = (json: string, at: Date) => `${json.slice(0, -1)},"generated_at":"${at.toISOString()}"}`;
@@ -113,6 +169,8 @@ export interface EdgeResponse {
   status: number;
   headers: Record<string, string>;
   body?: string;
+  /** answer without CORS headers (a refused browser origin: edge/cors.ts#OriginRefused) */
+  noCors?: boolean;
 }
 
 /**
@@ -122,18 +180,10 @@ export interface EdgeResponse {
  */
 export function handshakeResponse(o: DecideOutcome, ifNoneMatch: string | undefined, now: Date): EdgeResponse {
   // The ETag comes from the decisions, so a 304 is answered without rendering the body.
-  const etag = decisionsEtag(o);
-  const headers: Record<string, string> = { 'Server-Timing': serverTiming(o), ...cacheHeaders(etag) };
-  if (matchesEtag(ifNoneMatch, etag)) return { status: 304, headers };
-  const json = renderedBody(o);
+  const c = compactAll(o);
+  const headers: Record<string, string> = { 'Server-Timing': serverTiming(o), ...cacheHeaders(c.etag) };
+  if (matchesEtag(ifNoneMatch, c.etag)) return { status: 304, headers };
+  const json = renderedBody(o, c);
   headers['Content-Type'] = 'application/json; charset=utf-8';
   return { status: 200, headers, body: withGeneratedAt(json, now) };
-}
-
-/** A JSON answer with a strong ETag over its body, or 304 when If-None-Match matches (OFREP bulk). */
-export function etaggedJson(payload: object, ifNoneMatch: string | undefined): EdgeResponse {
-  const json = JSON.stringify(payload);
-  const etag = etagOf(json);
-  if (matchesEtag(ifNoneMatch, etag)) return { status: 304, headers: cacheHeaders(etag) };
-  return { status: 200, headers: { ...cacheHeaders(etag), 'Content-Type': 'application/json; charset=utf-8' }, body: json };
 }

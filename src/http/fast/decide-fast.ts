@@ -1,21 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
-import type { Metrics } from '../../metrics.js';
 import type { DecideService } from '../../services/decide.js';
 import type { ProjectDirectory } from '../../services/project-directory.js';
 import { projectOfToken } from '../auth.js';
+import { checkOrigin, OriginRefused } from '../edge/cors.js';
 import { errorResponse } from '../edge/error-response.js';
-import { decideRequest, handshakeResponse } from '../edge/handshake.js';
+import { decideRequest, handshakeResponse, type EdgeResponse } from '../edge/handshake.js';
 import { checkJson, checkUrl } from '../edge/request-guard.js';
-import { checkOrigin, corsHeaders } from '../edge/cors.js';
-import { requestIdOf } from '../edge/request-id.js';
-import { send } from '../edge/send.js';
 import { projectToken } from '../edge/token.js';
-import { readJson } from './read-json.js';
+import { readJson } from './read-body.js';
+import { serveFast, type FastDeps } from './serve-fast.js';
 
 const JSON_TYPE = /^(application\/(.+\+)?json|text\/plain)\s*(;|$)/i;
 const LIMIT = 256 * 1024;
-const NONE: Record<string, string> = {};
 
 /**
  * `POST /v1/decide` on node:http directly, ahead of express: the handshake is the hot path,
@@ -24,36 +20,20 @@ const NONE: Record<string, string> = {};
  * limit, validation, error shape, ETag/304); bodies it does not handle (a Content-Encoding
  * such as gzip, another content type) are left to express by returning false.
  */
-export function createFastDecide(deps: { decide: DecideService; directory: ProjectDirectory; logger: Logger; metrics: Metrics }) {
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    const requestId = requestIdOf(req.headers['x-request-id']);
-    const url = req.url ?? '';
-    // Echoed for early errors; a refused origin (checkOrigin) answers without it.
-    let cors = req.headers.origin ? corsHeaders(url, req.headers) : NONE;
+export function createFastDecide(deps: FastDeps & { decide: DecideService; directory: ProjectDirectory }) {
+  async function answer(req: IncomingMessage): Promise<EdgeResponse> {
     try {
-      checkUrl(url);
+      checkUrl(req.url ?? '');
       const body = await readJson(req, LIMIT);
       checkJson(body);
-      const token = projectToken(req.headers, body);
       // The rate limit is counted inside the handshake's one Redis call (services/decide.ts).
-      const project = await projectOfToken(deps.directory, token);
-      if (cors !== NONE) {
-        const allowed = cors;
-        cors = NONE;
-        checkOrigin(project, req.headers);
-        cors = allowed;
-      }
+      const project = await projectOfToken(deps.directory, projectToken(req.headers, body));
+      checkOrigin(project, req.headers);
       const outcome = await deps.decide.decide(decideRequest(project.id, body));
-      const r = handshakeResponse(outcome, req.headers['if-none-match'], new Date());
-      send(res, { ...r, headers: { 'X-Request-Id': requestId, ...cors, ...r.headers } });
+      return handshakeResponse(outcome, req.headers['if-none-match'], new Date());
     } catch (err) {
-      const e = errorResponse(err, deps.logger);
-      send(res, { status: e.status, headers: { 'X-Request-Id': requestId, ...cors, ...e.headers }, body: e.body });
+      return { ...errorResponse(err, deps.logger), noCors: err instanceof OriginRefused };
     }
-    const seconds = (performance.now() - started) / 1e3;
-    deps.metrics.httpDuration.observe({ method: 'POST', route: '/v1/decide', status: `${Math.floor(res.statusCode / 100)}xx` }, seconds);
-    if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ req_id: requestId, method: 'POST', path: '/v1/decide', status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
   }
 
   /** Handles the request and returns true, or returns false to leave it to express. */
@@ -62,7 +42,7 @@ export function createFastDecide(deps: { decide: DecideService; directory: Proje
     const url = req.url ?? '';
     if (url !== '/v1/decide' && !url.startsWith('/v1/decide?')) return false;
     if (req.headers['content-encoding'] || !JSON_TYPE.test(req.headers['content-type'] ?? 'application/json')) return false;
-    void handle(req, res);
+    void serveFast(deps, req, res, '/v1/decide', () => answer(req));
     return true;
   };
 }

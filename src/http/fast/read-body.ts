@@ -6,7 +6,18 @@ import { AppError } from '../../errors.js';
  * messages as express.json (400 malformed, 413 too large). Bodies with a Content-Encoding are
  * not handled here: the fast path leaves those to express.
  */
-export function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const text = await readBody(req, limit);
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new AppError('invalid_request', `body: malformed JSON (${(err as Error).message})`);
+  }
+}
+
+/** Reads a request body of at most `limit` bytes as UTF-8 text (413 past it, as express). */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limit) {
@@ -33,16 +44,7 @@ export function readJson(req: IncomingMessage, limit: number): Promise<unknown> 
     });
     req.on('end', () => {
       if (failed) return;
-      const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
-      if (text === '') {
-        resolve(undefined);
-        return;
-      }
-      try {
-        resolve(JSON.parse(text));
-      } catch (err) {
-        reject(new AppError('invalid_request', `body: malformed JSON (${(err as Error).message})`));
-      }
+      resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'));
     });
   });
 }
