@@ -30,7 +30,8 @@ const script = (lua: string): LuaScript => ({ lua, sha: createHash('sha1').updat
  * - distinct_ids:    the request's distinct ids, checked as `d:<id>` (static ids not seen yet)
  * Returns two arrays of #current_keys entries: hits[i] = 1 or 0; versions[i] = the version
  * read (a string) or false when the cohort has no materialization yet.
- * Cost per cohort: one GET and one SMISMEMBER (O(1) per member checked).
+ * Cost: one MGET of every pointer, then one SMISMEMBER per materialized cohort (O(1) per
+ * member checked). At most a few thousand cohorts per call (Lua's unpack limit).
  */
 export const MEMBERSHIP_LUA_FUNCTION = `
 local function sb_cohort_membership(current_keys, bases, person_id, distinct_ids)
@@ -38,8 +39,11 @@ local function sb_cohort_membership(current_keys, bases, person_id, distinct_ids
   local probe = {}
   if person_id ~= '' then probe[#probe + 1] = person_id end
   for j = 1, #distinct_ids do probe[#probe + 1] = 'd:' .. distinct_ids[j] end
+  if #current_keys == 0 then return hits, versions end
+  -- One MGET for every pointer (one command instead of one GET per cohort).
+  local live = redis.call('MGET', unpack(current_keys))
   for i = 1, #current_keys do
-    local v = redis.call('GET', current_keys[i])
+    local v = live[i]
     local hit = 0
     if v and #probe > 0 then
       local found = redis.call('SMISMEMBER', bases[i] .. v, unpack(probe))
