@@ -24,7 +24,7 @@ import { isPlaceholderId } from '../distinct-id.js';
 import { checkOrigin, OriginRefused } from './cors.js';
 import { errorResponse } from './error-response.js';
 import { cacheHeaders, etagOf, matchesEtag } from './etag.js';
-import { cachedFragment, fragmentsOf } from './fragments.js';
+import { fragmentsOf, keep } from './fragments.js';
 import { compact, type EdgeResponse } from './handshake.js';
 import { decodeOfrepBody, type OfrepContext } from './ofrep-body.js';
 import { ofrepToken } from './token.js';
@@ -136,10 +136,12 @@ function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNone
   let out = '{"flags":[';
   for (let i = 0; i < decisions.length; i++) {
     const d = decisions[i];
-    const render = () => JSON.stringify(toOfrep(d));
-    out += (i ? ',' : '') + (d.error_message !== undefined ? render() : cachedFragment(cache, `o${compacts[i]}`, render));
+    const c = compacts[i];
+    const f = d.error_message !== undefined ? JSON.stringify(toOfrep(d)) : (cache.ofrep.get(c) ?? keep(cache.ofrep, c, JSON.stringify(toOfrep(d))));
+    out += (i ? ',' : '') + f;
   }
-  out += `],"metadata":${cachedFragment(cache, 'o:metadata', () => JSON.stringify(bulkMetadata(snapshot)))}}`;
+  const metadata = cache.blocks.get('ofrep-metadata') ?? keep(cache.blocks, 'ofrep-metadata', JSON.stringify(bulkMetadata(snapshot)));
+  out += `],"metadata":${metadata}}`;
   return { status: 200, headers: { ...cacheHeaders(etag), 'Content-Type': JSON_TYPE }, body: out };
 }
 
