@@ -1,5 +1,6 @@
 /** Every adapter, behind the port it implements, created on first use over lazily opened connections. */
 import { createAdminKeyStore } from '../adapters/postgres/admin-key-store.js';
+import { createEventPartitions } from '../adapters/postgres/event-partitions.js';
 import { createArchiveCleanupStore } from '../adapters/postgres/archive-cleanup-store.js';
 import { createAuditStore } from '../adapters/postgres/audit-store.js';
 import { createCohortQueryRunner } from '../adapters/postgres/cohort-query-runner.js';
@@ -45,6 +46,7 @@ export function createStores(c: StoreConnections) {
     leases: once(() => createRefreshLeaseStore(c.pool())),
     staticMembers: once(() => createStaticMemberStore(c.pool())),
     archiveCleanup: once(() => createArchiveCleanupStore(c.pool())),
+    eventPartitions: once(() => createEventPartitions(c.pool())),
     runQuery: once(() => createCohortQueryRunner(c.pool())),
     snapshotSource: once(() => createSnapshotSource(c.pool())),
     // Materialization writes big pipelines; membership reads here serve admin views and

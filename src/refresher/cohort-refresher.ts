@@ -1,7 +1,7 @@
 /**
  * The refresher as a whole (docs/refresher.md): the claim/compute/reschedule loop over row
- * leases (refresher.ts) plus housekeeping after each tick: archived cohorts' cleanup and the
- * per-tier members gauge. Its dependencies are ports, so `npm run worker` builds nothing else.
+ * leases (refresher.ts) plus housekeeping after each tick: membership-loss recovery, archived
+ * cohorts' cleanup, the per-tier members gauge and event partition maintenance. Its dependencies are ports, so `npm run worker` builds nothing else.
  */
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
@@ -11,7 +11,9 @@ import type { CohortStore } from '../ports/cohort-store.js';
 import type { MembershipStore } from '../ports/membership-store.js';
 import type { RefreshCohort } from '../ports/refresh-cohort.js';
 import type { RefreshLeaseStore } from '../ports/refresh-lease-store.js';
+import type { EventPartitions } from '../ports/event-partitions.js';
 import { createArchiveCleanup } from './archive-cleanup.js';
+import { createEventMaintenance } from './event-maintenance.js';
 import { createMembershipRecovery } from './membership-recovery.js';
 import { createRefresher, defaultWorkerId } from './refresher.js';
 
@@ -22,6 +24,7 @@ export interface CohortRefresherDeps {
     cohorts: Pick<CohortStore, 'membersPerTier'>;
     archiveCleanup: ArchiveCleanupStore;
     membership: Pick<MembershipStore, 'dropAll' | 'liveVersions'>;
+    eventPartitions: EventPartitions;
   };
   refreshCohort: RefreshCohort;
   logger: Logger;
@@ -39,6 +42,8 @@ export interface CohortRefresherDeps {
   gaugeEveryMs?: number;
   /** ms between membership-loss checks (default 2 s) */
   recoveryEveryMs?: number;
+  /** ms between event partition maintenance passes (default 1 h) */
+  eventMaintenanceEveryMs?: number;
 }
 
 export function createCohortRefresher(deps: CohortRefresherDeps) {
@@ -46,6 +51,7 @@ export function createCohortRefresher(deps: CohortRefresherDeps) {
   const workerId = deps.workerId ?? defaultWorkerId();
   const cleanup = createArchiveCleanup({ store: stores.archiveCleanup, membership: stores.membership, logger: deps.logger, graceMs: deps.archiveGraceMs, workerId });
   const recovery = createMembershipRecovery({ runs: stores.runs, membership: stores.membership, refreshCohort: deps.refreshCohort, logger: deps.logger, metrics: deps.metrics, workerId, everyMs: deps.recoveryEveryMs });
+  const events = createEventMaintenance({ partitions: stores.eventPartitions, logger: deps.logger, everyMs: deps.eventMaintenanceEveryMs });
   const gaugeEvery = deps.gaugeEveryMs ?? 15_000;
   let gaugeAt = -Infinity;
   const gauge = async (nowMs: number) => {
@@ -65,9 +71,9 @@ export function createCohortRefresher(deps: CohortRefresherDeps) {
     leaseMs: deps.leaseMs,
     batchSize: deps.batchSize,
     concurrency: deps.concurrency,
-    housekeeping: [recovery.maybeRun, cleanup.maybeRun, gauge],
+    housekeeping: [recovery.maybeRun, cleanup.maybeRun, gauge, events.maybeRun],
   });
-  return Object.assign(refresher, { cleanup, recovery });
+  return Object.assign(refresher, { cleanup, recovery, events });
 }
 
 export type CohortRefresher = ReturnType<typeof createCohortRefresher>;

@@ -2,14 +2,19 @@ import type { Db } from '../../ports/db.js';
 import type { EventCount, EventStore, EventToStore } from '../../ports/event-store.js';
 import { sql } from './db.js';
 
-/** Events (PRODUCT.md 4.1): immutable rows keyed by `(project_id, insert_id)`. */
+/**
+ * Events (PRODUCT.md 4.1): immutable rows keyed by `(project_id, insert_id)`. `events` is
+ * partitioned by month (migrations/005_events_partitioned.sql), so the insert-id uniqueness
+ * lives in `event_ids` (unpartitioned): an event is stored only when its id is new there.
+ */
 export function createEventStore(): EventStore {
   return {
     /**
-     * Stores a batch in ONE multi-row statement (the batch travels as one JSON parameter);
-     * rows whose `(project, insert_id)` exists are skipped, also when a concurrent batch
-     * holds the same id (the unique index makes it wait, then skip). Rows go in insert_id
-     * order so two batches sharing ids lock them in the same order (no deadlock).
+     * Stores a batch in ONE statement (the batch travels as one JSON parameter): its insert
+     * ids go into `event_ids`, and only the rows whose id was new there into `events`. Rows
+     * whose `(project, insert_id)` exists are skipped, also when a concurrent batch holds the
+     * same id (the primary key makes it wait, then skip). Rows go in insert_id order so two
+     * batches sharing ids lock them in the same order (no deadlock).
      * Returns the insert ids actually stored. Callers remove in-batch duplicates first.
      */
     async insert(db: Db, projectId: number, events: readonly EventToStore[]): Promise<Set<string>> {
@@ -19,22 +24,36 @@ export function createEventStore(): EventStore {
         parts.push(`{"e":${JSON.stringify(e.event)},"d":${JSON.stringify(e.distinctId)},"t":${e.time},"i":${JSON.stringify(e.insertId)},"p":${e.propertiesJson}}`);
       }
       const { rows } = await sql(db).query<{ insert_id: string }>(
-        `INSERT INTO events (project_id, event, distinct_id, time, insert_id, properties)
-         SELECT $1, r.e, r.d, to_timestamp(r.t / 1000.0), r.i, r.p
-           FROM json_to_recordset($2::json) AS r(e text, d text, t bigint, i text, p jsonb)
-          ORDER BY r.i
-         ON CONFLICT (project_id, insert_id) DO NOTHING
+        `WITH input AS (
+           SELECT r.e, r.d, to_timestamp(r.t / 1000.0) AS t, r.i, r.p
+             FROM json_to_recordset($2::json) AS r(e text, d text, t bigint, i text, p jsonb)
+         ), fresh AS (
+           INSERT INTO event_ids (project_id, insert_id, time)
+           SELECT $1, i, t FROM input ORDER BY i
+           ON CONFLICT (project_id, insert_id) DO NOTHING
+           RETURNING insert_id
+         )
+         INSERT INTO events (project_id, event, distinct_id, time, insert_id, properties)
+         SELECT $1, input.e, input.d, input.t, input.i, input.p FROM input JOIN fresh ON fresh.insert_id = input.i
          RETURNING insert_id`,
         [projectId, `[${parts.join(',')}]`],
       );
       return new Set(rows.map((r) => r.insert_id));
     },
 
-    /** Deletes every event of these distinct ids (GDPR erasure). Returns how many. */
+    /**
+     * Deletes every event of these distinct ids, and their insert ids (which may carry the
+     * person's ids: exposures' do), for a GDPR erasure. Returns how many events.
+     */
     async deleteForDistinctIds(db: Db, projectId: number, distinctIds: readonly string[]): Promise<number> {
       if (distinctIds.length === 0) return 0;
-      const { rowCount } = await sql(db).query('DELETE FROM events WHERE project_id = $1 AND distinct_id = ANY($2::text[])', [projectId, distinctIds]);
-      return rowCount ?? 0;
+      const { rows } = await sql(db).query<{ n: string }>(
+        `WITH gone AS (DELETE FROM events WHERE project_id = $1 AND distinct_id = ANY($2::text[]) RETURNING insert_id),
+              ids AS (DELETE FROM event_ids WHERE project_id = $1 AND insert_id IN (SELECT insert_id FROM gone))
+         SELECT count(*) AS n FROM gone`,
+        [projectId, distinctIds],
+      );
+      return Number(rows[0].n);
     },
 
     /** Event counts by name over these distinct ids, most frequent first (ties by name). */
@@ -49,7 +68,7 @@ export function createEventStore(): EventStore {
     },
 
     async timeOf(db: Db, projectId: number, insertId: string): Promise<number | null> {
-      const { rows } = await sql(db).query<{ time: Date }>('SELECT time FROM events WHERE project_id = $1 AND insert_id = $2', [projectId, insertId]);
+      const { rows } = await sql(db).query<{ time: Date }>('SELECT time FROM event_ids WHERE project_id = $1 AND insert_id = $2', [projectId, insertId]);
       return rows[0] ? rows[0].time.getTime() : null;
     },
 

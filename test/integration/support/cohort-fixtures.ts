@@ -10,6 +10,7 @@ import { createCohortStore } from '../../../src/adapters/postgres/cohort-store.j
 import { createCohortRunStore } from '../../../src/adapters/postgres/cohort-run-store.js';
 import { createCohortQueryRunner } from '../../../src/adapters/postgres/cohort-query-runner.js';
 import { createRefreshLeaseStore } from '../../../src/adapters/postgres/refresh-lease-store.js';
+import { createEventPartitions } from '../../../src/adapters/postgres/event-partitions.js';
 import { createArchiveCleanupStore } from '../../../src/adapters/postgres/archive-cleanup-store.js';
 import { createStaticMemberStore } from '../../../src/adapters/postgres/static-member-store.js';
 import { createMembershipStore } from '../../../src/adapters/redis/membership-store.js';
@@ -33,7 +34,8 @@ export function refreshStack(t: TestContext, pool: Pool = t.pool) {
   const refreshCohort = createRefreshCohort({ leases, runQuery, cohorts, runs, staticMembers: createStaticMemberStore(pool), membership, notify: async () => {} });
   const recomputePersons = createRecomputePersons({ runQuery, cohorts, membership });
   const archiveCleanup = createArchiveCleanupStore(pool);
-  return { cohorts, runs, leases, membership, archiveCleanup, refreshCohort, recomputePersons, close: () => bulk.disconnect() };
+  const eventPartitions = createEventPartitions(pool);
+  return { cohorts, runs, leases, membership, archiveCleanup, eventPartitions, refreshCohort, recomputePersons, close: () => bulk.disconnect() };
 }
 
 /** A person with one distinct_id and properties; returns its id. */
