@@ -16,6 +16,8 @@ export interface Project {
    * (CORS); `['*']` or null: any origin; `[]`: none.
    */
   allowedOrigins: string[] | null;
+  /** days of events kept (null: forever); older ones are deleted by the refresher's maintenance */
+  eventRetentionDays: number | null;
 }
 
 /** True when a browser page from `origin` may read the project's public answers. */

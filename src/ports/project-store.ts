@@ -5,6 +5,8 @@ export interface ProjectPatch {
   name?: string;
   tier?: Tier;
   allowedOrigins?: string[] | null;
+  /** null: keep events forever; undefined leaves it */
+  eventRetentionDays?: number | null;
 }
 
 /** Projects (PRODUCT.md 2). */

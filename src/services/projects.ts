@@ -63,7 +63,7 @@ export function createProjectsService(deps: ProjectsDeps) {
       const before = await requireProject(who, projectId);
       const after = (await projects.update(projectId, patch))!;
       void deps.notify?.(projectId).catch(() => {});
-      await audit.write({ projectId, actor: who.actor, action: 'update', entityKind: 'project', entityKey: String(projectId), before: { name: before.name, tier: before.tier, allowed_origins: before.allowedOrigins }, after: { name: after.name, tier: after.tier, allowed_origins: after.allowedOrigins } });
+      await audit.write({ projectId, actor: who.actor, action: 'update', entityKind: 'project', entityKey: String(projectId), before: { name: before.name, tier: before.tier, allowed_origins: before.allowedOrigins, event_retention_days: before.eventRetentionDays }, after: { name: after.name, tier: after.tier, allowed_origins: after.allowedOrigins, event_retention_days: after.eventRetentionDays } });
       return after;
     },
 

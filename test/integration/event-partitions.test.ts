@@ -149,7 +149,8 @@ describe('ingest and maintenance on partitions', () => {
       { event: 'aged', distinct_id: 'u3', time: now - 40 * 86_400_000, $insert_id: 'aged-1' },
     ] }).expect(200);
     await t.http.post('/v1/events').set({ Authorization: `Bearer ${(await t.projectStore.get(other.id))!.token}` }).send({ event: 'aged', distinct_id: 'v', time: Date.UTC(2011, 2, 6), $insert_id: 'other-old' }).expect(200);
-    await t.pool.query('UPDATE projects SET event_retention_days = 30 WHERE id = $1', [p.id]);
+    const patched = await t.http.patch(`/v1/projects/${p.id}`).set(t.admin).send({ event_retention_days: 30 });
+    expect(patched.body.event_retention_days).toBe(30);
     const maintenance = createEventMaintenance({ partitions: createEventPartitions(t.pool), logger: silent });
 
     // The other project keeps events forever: nothing is dropped, only this project's old rows go.

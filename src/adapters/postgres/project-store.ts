@@ -9,6 +9,7 @@ interface ProjectRow {
   token: string;
   created_at: Date;
   allowed_origins: string[] | null;
+  event_retention_days: number | null;
 }
 
 const toProject = (r: ProjectRow): Project => ({
@@ -18,9 +19,10 @@ const toProject = (r: ProjectRow): Project => ({
   token: r.token,
   createdAt: r.created_at.toISOString(),
   allowedOrigins: r.allowed_origins,
+  eventRetentionDays: r.event_retention_days,
 });
 
-const COLUMNS = 'id, name, tier, token, created_at, allowed_origins';
+const COLUMNS = 'id, name, tier, token, created_at, allowed_origins, event_retention_days';
 
 export function createProjectStore(pool: Pool): ProjectStore {
   return {
@@ -53,9 +55,10 @@ export function createProjectStore(pool: Pool): ProjectStore {
       const { rows } = await pool.query<ProjectRow>(
         `UPDATE projects SET name = COALESCE($2, name), tier = COALESCE($3, tier), updated_at = now(),
                 allowed_origins = CASE WHEN $4::boolean THEN $5::text[] ELSE allowed_origins END,
+                event_retention_days = CASE WHEN $6::boolean THEN $7::integer ELSE event_retention_days END,
                 definitions_version = definitions_version + 1
           WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, patch.name ?? null, patch.tier ?? null, patch.allowedOrigins !== undefined, patch.allowedOrigins ?? null],
+        [id, patch.name ?? null, patch.tier ?? null, patch.allowedOrigins !== undefined, patch.allowedOrigins ?? null, patch.eventRetentionDays !== undefined, patch.eventRetentionDays ?? null],
       );
       return rows[0] ? toProject(rows[0]) : null;
     },
