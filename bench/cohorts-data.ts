@@ -14,7 +14,7 @@
  * Not written: `event_ids` (the dedup table of the ingest path; cohort queries never read it)
  * and the Redis identity map (the refresher does not need it).
  */
-import pg from 'pg';
+import type pg from 'pg';
 
 export interface ScaleSizes {
   persons: number;

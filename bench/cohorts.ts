@@ -45,7 +45,6 @@ const dbUrl = new URL(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const prefix = process.env.BENCH_REDIS_PREFIX ?? 'benchcohorts:';
 const log = (m: string) => console.log(`[bench:cohorts] ${m}`);
-const DAY = 86_400_000;
 
 const started = new Date();
 const now = Date.UTC(started.getUTCFullYear(), started.getUTCMonth(), started.getUTCDate());
