@@ -5,6 +5,8 @@ const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
 
 const urlOf = (protocols: string[]) =>
   z.string().refine((s) => {
+    // A cluster URL lists several host:port pairs, which URL() does not parse.
+    if (protocols.includes('redis-cluster:') && /^redis-cluster:\/\/[^/?#\s]+(:\d+)?(,[^/?#\s]+:\d+)*\/?$/.test(s)) return true;
     try {
       return protocols.includes(new URL(s).protocol);
     } catch {
@@ -18,7 +20,8 @@ const boolish = z
 
 const schema = z.object({
   DATABASE_URL: urlOf(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/switchboard'),
-  REDIS_URL: urlOf(['redis:', 'rediss:']).default('redis://127.0.0.1:6379/0'),
+  /** one server (`redis://host:port/db`) or a Redis Cluster (`redis-cluster://host:port,host:port`) */
+  REDIS_URL: urlOf(['redis:', 'rediss:', 'redis-cluster:']).default('redis://127.0.0.1:6379/0'),
   /** Every Redis key starts with it, so several installs (or test files) share one server. */
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'must be 1-40 of A-Z a-z 0-9 _ . : -').default('sb:'),
   HOST: z.string().min(1).default('127.0.0.1'),

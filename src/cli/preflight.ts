@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { clusterNodes } from '../adapters/redis/client.js';
 import type { Config } from '../config.js';
 
 export const START_POSTGRES = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
@@ -24,7 +25,10 @@ export async function preflight(config: Pick<Config, 'DATABASE_URL' | 'REDIS_URL
   } finally {
     await client.end().catch(() => {});
   }
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // A cluster answers on any of its nodes: the first one listed is asked.
+  const node = clusterNodes(config.REDIS_URL)?.[0];
+  const probe = { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 0, retryStrategy: () => null };
+  const redis = node ? new Redis({ ...probe, host: node.host, port: node.port }) : new Redis(config.REDIS_URL, probe);
   redis.on('error', () => {});
   try {
     await redis.connect();

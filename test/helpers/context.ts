@@ -7,6 +7,7 @@ import { createTestDatabase, testRedisUrl } from './databases.js';
 import path from 'node:path';
 import { pino } from 'pino';
 import { createLogger } from '../../src/logging.js';
+import { serversOf } from '../../src/adapters/redis/client.js';
 
 export interface TestContext extends Composition {
   /** supertest agent bound to the app */
@@ -62,12 +63,15 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     async cleanup() {
       const redis = c.redis;
       try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length) await redis.del(...keys);
-        } while (cursor !== '0');
+        // Every server (each master of a cluster) holds some of this file's keys.
+        for (const server of serversOf(redis)) {
+          let cursor = '0';
+          do {
+            const [next, keys] = await server.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+            cursor = next;
+            for (const k of keys) await server.del(k);
+          } while (cursor !== '0');
+        }
       } catch {
         // Redis may be the thing a test stopped.
       }

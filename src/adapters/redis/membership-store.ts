@@ -6,10 +6,9 @@
  * Members are person ids as decimal strings, plus `d:<distinct_id>` for static-cohort ids
  * that have no person yet.
  */
-import type { Redis } from 'ioredis';
 import type { MemberRef, MembershipAnswer, MembershipStore } from '../../ports/membership-store.js';
 import type { Keys } from './keys.js';
-import { waitForRedis } from './client.js';
+import { waitForRedis, type RedisClient } from './client.js';
 import { APPLY, IS_MEMBER, SWITCH, type LuaScript } from './membership-lua.js';
 
 /** Members per SADD/SREM command (and per Lua call): big enough to pipeline well, small for Lua's stack. */
@@ -17,14 +16,14 @@ export const CHUNK = 5_000;
 
 export interface MembershipStoreDeps {
   /** the request-path connection (short command timeout): reads */
-  redis: Redis;
+  redis: RedisClient;
   /** a connection without the short timeout: materialization writes */
-  bulk: Redis;
+  bulk: RedisClient;
   keys: Keys;
 }
 
 /** EVALSHA, falling back to EVAL once when the server has not cached the script. */
-async function run(client: Redis, s: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> {
+async function run(client: RedisClient, s: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> {
   try {
     return await client.evalsha(s.sha, keys.length, ...keys, ...args);
   } catch (err) {
@@ -33,7 +32,7 @@ async function run(client: Redis, s: LuaScript, keys: string[], args: Array<stri
   }
 }
 
-const ready = async (client: Redis) => {
+const ready = async (client: RedisClient) => {
   if (client.status !== 'ready') await waitForRedis(client, 2_000);
 };
 
