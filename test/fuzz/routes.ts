@@ -90,7 +90,7 @@ export const PUBLIC_ROUTES: Route[] = [
   },
   {
     method: 'POST', path: '/v1/events', auth: 'token', shape: 'api', weight: 10, limit: 5 * MB,
-    body: () => ({ events: [{ event: 'purchase', distinct_id: 'alice', time: now(), $insert_id: `fz-${Math.random()}`, properties: { amount: 9.5, items: ['a'] } }, { event: 'pageview', distinct_id: 'bob' }] }),
+    body: () => ({ events: [{ event: 'purchase', distinct_id: 'alice', time: now(), $insert_id: 'fz-1', properties: { amount: 9.5, items: ['a'] } }, { event: 'pageview', distinct_id: 'bob' }] }),
   },
   {
     method: 'POST', path: '/v1/engage', auth: 'token', shape: 'api', weight: 8, limit: 5 * MB,

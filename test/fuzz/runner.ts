@@ -72,8 +72,8 @@ export function verdict(c: FuzzCase, a: RawAnswer): { kind: 'dropped' | '5xx' | 
 /** Digits and quoted parts out, so one failure cause is one class. */
 const normalize = (s: string) => s.replace(/"[^"]*"|'[^']*'/g, '"…"').replace(/\d+/g, 'N').slice(0, 140);
 
-function serverErrorOf(lines: LogLine[], requestId: string): string {
-  const mine = lines.filter((l) => l.req_id === requestId && l.level >= 50);
+function serverErrorOf(lines: LogLine[], requestIds: string[]): string {
+  const mine = lines.filter((l) => requestIds.includes(l.req_id as string) && l.level >= 50);
   const pick = mine.length ? mine : lines.filter((l) => l.req_id === undefined && l.level >= 50).slice(-1);
   const err = pick[0]?.err as { type?: string; message?: string } | undefined;
   return err ? `${err.type ?? 'Error'}: ${err.message ?? ''}` : pick[0]?.msg ?? '(nothing logged)';
@@ -128,9 +128,10 @@ export async function runFuzz(
       statuses[status] = (statuses[status] ?? 0) + 1;
       const v = verdict(c, a);
       if (!v) continue;
-      // the server echoes the request id it logged under (a client's own one, or a new UUID)
+      // the server echoes the request id it logged under (a client's own one, or a new UUID);
+      // non-ASCII ids go out as UTF-8 and come back read as latin1
       const echoed = a.ok ? String(a.headers['x-request-id'] ?? '') : '';
-      const serverError = v.kind === '5xx' ? serverErrorOf(deps.logs.lines, echoed) : '';
+      const serverError = v.kind === '5xx' ? serverErrorOf(deps.logs.lines, [echoed, Buffer.from(echoed, 'latin1').toString('utf8')]) : '';
       const key = `${v.kind} ${v.detail}${serverError ? ` :: ${normalize(serverError)}` : v.kind === 'shape' && c.shape === 'ofrep' ? ' (OFREP route)' : ''}`;
       const example = { index, c, status, body: a.ok ? a.body.toString('utf8').slice(0, 300) : a.error, serverError, size: sizeOf(req) };
       const known = classes.get(key) ?? { key, count: 0, routes: {}, first: example };
