@@ -12,7 +12,9 @@
  *   handshakes 100/s, event batches 20/s (10 events each), People API updates 5/s,
  *   aliases 1/s, one refresh-now every 15 s, plus the refresher's own schedule.
  * Writes bench/results/soak-<date>.json (--out to change). Not part of `npm test`.
- * Options: --minutes n (10), --keep (leave the database and keys), --out file.
+ * A request that fails because the server closed an idle kept-alive socket as it was reused
+ * is sent once more (counted in keepalive_retries_total). Options: --minutes n (10), --keep
+ * (leave the database and keys), --out file.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -60,7 +62,9 @@ worker.stderr!.on('data', (d: Buffer) => (workerErr = (workerErr + d.toString())
 
 // --- a keep-alive client ------------------------------------------------------------------
 const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
-function request(method: string, p: string, body: unknown, auth: string): Promise<{ status: number; ms: number }> {
+/** Resends after the server closed an idle kept-alive socket just as it was reused (node's documented race). */
+let keepAliveRetries = 0;
+function request(method: string, p: string, body: unknown, auth: string, retry = true): Promise<{ status: number | string; ms: number }> {
   const started = performance.now();
   const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((resolve) => {
@@ -68,8 +72,15 @@ function request(method: string, p: string, body: unknown, auth: string): Promis
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
     });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (retry && req.reusedSocket && err.code === 'ECONNRESET') {
+        keepAliveRetries++;
+        void request(method, p, body, auth, false).then(resolve);
+        return;
+      }
+      resolve({ status: err.code ?? 'error', ms: performance.now() - started });
+    });
     req.end(data);
   });
 }
@@ -99,7 +110,7 @@ const ids = world.distinctIds;
 const pick = () => ids[Math.floor(Math.random() * ids.length)];
 let n = 0;
 
-const send: Record<LaneName, () => Promise<{ status: number; ms: number }>> = {
+const send: Record<LaneName, () => Promise<{ status: number | string; ms: number }>> = {
   handshake: () => request('POST', '/v1/decide', { distinct_id: pick() }, world.token),
   ingest: () => {
     const events = Array.from({ length: 10 }, (_, i) => ({ event: i % 4 === 0 ? 'soak_purchase' : 'pageview', distinct_id: pick(), $insert_id: `soak-${n}-${i}`, properties: { i, path: `/p/${i}` } }));
@@ -125,7 +136,7 @@ function fire(lane: LaneName) {
   void send[lane]().then((r) => {
     inFlight[lane]--;
     // a 409 on refresh-now: the refresher holds the cohort right now (expected)
-    if (r.status >= 200 && r.status < 300) b[lane].ok++;
+    if (typeof r.status === 'number' && r.status >= 200 && r.status < 300) b[lane].ok++;
     else b[lane].errors[r.status] = (b[lane].errors[r.status] ?? 0) + 1;
     b[lane].ms.push(r.ms);
   });
@@ -178,7 +189,7 @@ for (let minute = 1; minute <= MINUTES; minute++) {
   bucket = fresh();
   const lanes = Object.fromEntries(Object.entries(b).map(([lane, x]) => [lane, { sent: x.sent, ok: x.ok, errors: x.errors, shed: x.shed, p50_ms: pct(x.ms, 50), p99_ms: pct(x.ms, 99), max_ms: pct(x.ms, 100) }]));
   const { rows } = await db.query<{ n: string }>("SELECT count(*) AS n FROM cohort_calculations WHERE finished_at > now() - interval '1 minute'").catch(() => ({ rows: [{ n: '-1' }] }));
-  const row = { minute, server_rss_mb: rssMb(server.proc.pid), worker_rss_mb: rssMb(worker.pid), loadavg_1m: Math.round(os.loadavg()[0] * 100) / 100, refreshes_finished: Number(rows[0].n), lanes };
+  const row = { minute, keepalive_retries_total: keepAliveRetries, server_rss_mb: rssMb(server.proc.pid), worker_rss_mb: rssMb(worker.pid), loadavg_1m: Math.round(os.loadavg()[0] * 100) / 100, refreshes_finished: Number(rows[0].n), lanes };
   minutes.push(row);
   const h = lanes.handshake;
   console.log(`soak: minute ${minute}: API RSS ${row.server_rss_mb} MB, refresher RSS ${row.worker_rss_mb} MB, handshake p50 ${h.p50_ms} p99 ${h.p99_ms} ms (${h.ok}/${h.sent} ok), ingest p99 ${lanes.ingest.p99_ms} ms, refreshes ${row.refreshes_finished}, load ${row.loadavg_1m}`);
