@@ -31,9 +31,14 @@ beforeAll(async () => {
   const ok = (res: { status: number; body: unknown }) => expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
   ok(await t.http.post(admin('/cohorts')).set(t.admin).send({ key: 'pins', name: 'Pins', kind: 'static' }));
   ok(await t.http.post(admin('/cohorts/pins/members')).set(t.admin).send({ distinct_ids: ['agent-1'] }));
-  ok(await t.http.post(admin('/cohorts')).set(t.admin).send({ key: 'de', name: 'Germany', kind: 'dynamic', definition: { type: 'person', key: 'country', operator: 'eq', value: 'DE' } }));
   ok(await t.http.post('/v1/engage').set(p.bearer).send({ distinct_id: 'hans', $set: { country: 'DE' } }));
-  ok(await t.http.post(admin('/cohorts/de/refresh')).set(t.admin));
+  ok(await t.http.post(admin('/cohorts')).set(t.admin).send({ key: 'de', name: 'Germany', kind: 'dynamic', definition: { type: 'person', key: 'country', operator: 'eq', value: 'DE' } }));
+  // The in-process refresher materializes it (a refresh-now could meet it busy).
+  for (let i = 0; i < 300; i++) {
+    const c = await t.http.get(admin('/cohorts/de')).set(t.admin);
+    if (c.body.state === 'active') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   for (const [key, cohort] of [['tools', 'pins'], ['de', 'de']]) {
     ok(await t.http.post(admin('/flags')).set(t.admin).send({ key, enabled: true, default_variant: 'off', off_variant: 'off', rules: [{ id: 'in', cohorts: { any: [cohort] }, serve: { variant: 'on' } }] }));
   }

@@ -16,7 +16,10 @@ import { summarize } from '../helpers/latency.js';
 import { okPercent, startLoad, statusCounts, type Sample } from '../helpers/steady-load.js';
 
 const REDIS_TIMEOUT_MS = 100;
-/** what a loaded 2-core machine adds on top of the timeout (scheduling, rendering, the client) */
+/**
+ * What may come on top of the timeout: 150 ms, plus the p99 the same load had with a fast
+ * Redis (on a 2-core machine shared with other test runs that alone reached 750 ms).
+ */
 const MARGIN_MS = 150;
 const PHASE_MS = 3_000;
 
@@ -47,7 +50,7 @@ afterAll(async () => {
 });
 
 describe('fault: Redis slowed down', () => {
-  it(`bounds handshake p99 by REDIS_TIMEOUT_MS (${REDIS_TIMEOUT_MS} ms) + ${MARGIN_MS} ms, answering degraded but 200`, async () => {
+  it(`bounds handshake p99 by REDIS_TIMEOUT_MS (${REDIS_TIMEOUT_MS} ms) + ${MARGIN_MS} ms + the unfaulted p99, answering degraded but 200`, async () => {
     const load = startLoad([
       {
         name: 'handshake',
@@ -81,13 +84,14 @@ describe('fault: Redis slowed down', () => {
         return [ph.name, { delay_each_way_ms: ph.delayMs, ...summarize(xs.map((s) => s.ms)), ok_percent: okPercent(xs), degraded_percent: degradedShare(xs), statuses: statusCounts(xs) }];
       }),
     );
-    await recordFigures('redis-slowed', { redis_timeout_ms: REDIS_TIMEOUT_MS, margin_ms: MARGIN_MS, phases: byPhase });
+    const bound = REDIS_TIMEOUT_MS + MARGIN_MS + byPhase.fast.p99_ms;
+    await recordFigures('redis-slowed', { redis_timeout_ms: REDIS_TIMEOUT_MS, margin_ms: MARGIN_MS, p99_bound_ms: bound, phases: byPhase });
 
     const slow = byPhase['slow-above-timeout'];
     expect(slow.count).toBeGreaterThan(20);
     expect(slow.ok_percent).toBe(100);
     expect(slow.degraded_percent).toBeGreaterThan(90);
-    expect(slow.p99_ms).toBeLessThan(REDIS_TIMEOUT_MS + MARGIN_MS);
+    expect(slow.p99_ms).toBeLessThan(bound);
     expect(byPhase['slow-below-timeout'].ok_percent).toBe(100);
     expect(byPhase['fast-again'].ok_percent).toBe(100);
     expect(byPhase['fast-again'].degraded_percent).toBeLessThan(10);
