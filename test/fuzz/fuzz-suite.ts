@@ -26,7 +26,8 @@ export function fuzzSuite(opts: { name: string; routes: Route[]; seed: number; r
     // Limits would turn most of the run into 429s: the fuzz is about input, not abuse.
     t = await createTestContext({ RATE_LIMIT_PER_S: '1000000000', DEFINITIONS_POLL_MS: '200' });
     server = await listen(t.app);
-    client = createHttpClient(server.url, { maxSockets: 8, timeoutMs: 30_000 });
+    // 60 s: a request that takes longer, even on a loaded machine, is counted as dropped
+    client = createHttpClient(server.url, { maxSockets: 8, timeoutMs: 60_000 });
     logs = captureLogs(t.logger, 'error');
   }, 120_000);
 
