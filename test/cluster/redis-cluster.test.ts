@@ -6,7 +6,7 @@
  * 200 (degraded while the slot has no master, exact again after the failover), with figures.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { clusterSupported, startRedisCluster, type LocalCluster } from '../helpers/redis-cluster.js';
@@ -83,7 +83,7 @@ describe.skipIf(!supported)('on a Redis Cluster', () => {
       (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }),
     );
     const summary = child.out.split('\n').filter((l) => /Test Files|Tests /.test(l)).join(' | ');
-    console.log(`handshake suite on the cluster: ${summary.replace(/\x1b\[[0-9;]*m/g, '')} (${Math.round((Date.now() - started) / 1000)} s)`);
+    console.log(`handshake suite on the cluster: ${stripVTControlCharacters(summary)} (${Math.round((Date.now() - started) / 1000)} s)`);
     expect(child.code, child.out.slice(-4000)).toBe(0);
   }, 660_000);
 
