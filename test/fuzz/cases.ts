@@ -18,9 +18,11 @@ export interface FuzzCase {
   body: BodySpec | null;
   /**
    * the error shape a 4xx must have: the route's; ours when the method is not the route's;
-   * either ours or the route's when a path tail may or may not still match the route
+   * either ours or the route's when a path tail may or may not still match the route. Every
+   * path under /ofrep/ answers in OFREP's shape; off its routes (another method, a tail) an
+   * error need not carry an OFREP errorCode ('ofrep-any': `{ errorDetails }` is enough).
    */
-  shape: Shape | 'either';
+  shape: Shape | 'either' | 'ofrep-any';
 }
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -253,7 +255,10 @@ export function caseOf(route: Route, w: World): fc.Arbitrary<FuzzCase> {
         else if (r.lie !== null) headers['Content-Encoding'] = r.lie;
         if (r.chunked) headers['Transfer-Encoding'] = 'chunked';
       }
-      const shape = route.shape === 'console' ? 'console' : r.method !== route.method ? 'api' : r.tail === '' ? route.shape : 'either';
+      const offRoute = r.method !== route.method || r.tail !== '';
+      const shape: FuzzCase['shape'] = route.shape === 'console' ? 'console'
+        : path.startsWith('/ofrep/') ? (offRoute ? 'ofrep-any' : 'ofrep')
+        : r.method !== route.method ? 'api' : r.tail === '' ? route.shape : 'either';
       return { route: `${route.method} ${route.path}`, method: r.method, path: capUrl(path), headers, body: r.body, shape };
     });
 }

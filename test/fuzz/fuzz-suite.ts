@@ -24,7 +24,7 @@ export function fuzzSuite(opts: { name: string; routes: Route[]; seed: number; r
   beforeAll(async () => {
     await opts.before?.();
     // Limits would turn most of the run into 429s: the fuzz is about input, not abuse.
-    t = await createTestContext({ RATE_LIMIT_PER_S: '1000000000', DEFINITIONS_POLL_MS: '200' });
+    t = await createTestContext({ RATE_LIMIT_PER_S: '1000000000', ADMIN_RATE_LIMIT_PER_S: '1000000000', DEFINITIONS_POLL_MS: '200' });
     server = await listen(t.app);
     // 60 s: a request that takes longer, even on a loaded machine, is counted as dropped
     client = createHttpClient(server.url, { maxSockets: 8, timeoutMs: 60_000 });

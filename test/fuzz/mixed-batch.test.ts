@@ -18,7 +18,7 @@ const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 14_003;
 let run = 0;
 
 beforeAll(async () => {
-  t = await createTestContext({ RATE_LIMIT_PER_S: '1000000000' });
+  t = await createTestContext({ RATE_LIMIT_PER_S: '1000000000', ADMIN_RATE_LIMIT_PER_S: '1000000000' });
   server = await listen(t.app);
   client = createHttpClient(server.url, { maxSockets: 2 });
   p = await t.newProject('mixed');

@@ -102,7 +102,7 @@ export const PUBLIC_ROUTES: Route[] = [
     body: () => ({ context: { targetingKey: 'alice', plan: 'pro' } }),
   },
   { method: 'POST', path: '/ofrep/v1/evaluate/flags', auth: 'ofrep', shape: 'ofrep', weight: 4, limit: 256 * KB, body: () => ({ context: { targetingKey: 'alice', plan: 'pro' } }) },
-  { method: 'GET', path: '/ofrep/v1/configuration', auth: 'none', shape: 'api', weight: 1, limit: 0 },
+  { method: 'GET', path: '/ofrep/v1/configuration', auth: 'none', shape: 'ofrep', weight: 1, limit: 0 },
   { method: 'GET', path: '/healthz', auth: 'none', shape: 'api', weight: 1, limit: 0 },
   { method: 'GET', path: '/readyz', auth: 'none', shape: 'api', weight: 1, limit: 0 },
   { method: 'GET', path: '/metrics', auth: 'none', shape: 'api', weight: 0.3, limit: 0 },

@@ -65,6 +65,7 @@ export function verdict(c: FuzzCase, a: RawAnswer): { kind: 'dropped' | '5xx' | 
   const ours = !!o && typeof o.error === 'object' && o.error !== null && typeof o.error.code === 'string' && typeof o.error.message === 'string';
   if (c.shape === 'ofrep' && !ofrep) return { kind: 'shape', detail: `${a.status} not an OFREP error body (errorCode, errorDetails)` };
   if (c.shape === 'api' && !ours) return { kind: 'shape', detail: `${a.status} body is not { error: { code, message } }` };
+  if (c.shape === 'ofrep-any' && !(o && typeof o.errorDetails === 'string')) return { kind: 'shape', detail: `${a.status} not an OFREP error body (errorDetails)` };
   if (c.shape === 'either' && !ours && !ofrep) return { kind: 'shape', detail: `${a.status} neither our nor OFREP's error body` };
   return null;
 }

@@ -49,7 +49,7 @@ function fromBodyParser(err: { type?: string; message?: string; limit?: number }
 /** Errors produced by PostgreSQL being unreachable: answer 503 with Retry-After. */
 function isUnavailable(err: unknown): boolean {
   const code = (err as { code?: string })?.code;
-  return code === 'ECONNREFUSED' || code === '57P01' || code === '57P03' || code === 'ETIMEDOUT' ||
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === '57P01' || code === '57P03' || code === 'ETIMEDOUT' ||
     /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/.test(String((err as Error)?.message));
 }
 

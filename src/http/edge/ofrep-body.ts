@@ -18,7 +18,13 @@ function skipSpace(text: string, i: number): number {
   return i;
 }
 
-/** The end (exclusive) of the object or array starting at `start`, or -1 when it never closes. */
+/** encoding/json's scanner limit (maxNestingDepth): deeper input is a syntax error in Go. */
+const GO_MAX_DEPTH = 10_000;
+
+/**
+ * The end (exclusive) of the object or array starting at `start`, or -1 when it never closes
+ * or nests deeper than Go's decoder accepts.
+ */
 function endOfComposite(text: string, start: number): number {
   let depth = 0;
   for (let i = start; i < text.length; i++) {
@@ -27,7 +33,7 @@ function endOfComposite(text: string, start: number): number {
       for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
       if (i >= text.length) return -1;
     } else if (ch === '{' || ch === '[') {
-      depth++;
+      if (++depth > GO_MAX_DEPTH) return -1;
     } else if (ch === '}' || ch === ']') {
       depth--;
       if (depth === 0) return i + 1;
@@ -38,29 +44,40 @@ function endOfComposite(text: string, start: number): number {
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-/** The context as Go holds it; null when a number overflows float64. */
+/**
+ * The context as Go holds it (`ok` false when a number overflows float64). Iterative, so a
+ * context nested as deep as Go accepts cannot overflow the stack.
+ */
 function asGoValue(value: unknown): { ok: boolean; value: unknown } {
-  if (typeof value === 'number') return { ok: Number.isFinite(value), value };
-  if (typeof value === 'string') return { ok: true, value: value.replace(LONE_SURROGATE, '\ufffd') };
-  if (Array.isArray(value)) {
-    const out: unknown[] = [];
-    for (const item of value) {
-      const r = asGoValue(item);
-      if (!r.ok) return r;
-      out.push(r.value);
+  const leaf = (v: unknown): { ok: boolean; value: unknown } | null => {
+    if (typeof v === 'number') return { ok: Number.isFinite(v), value: v };
+    if (typeof v === 'string') return { ok: true, value: v.replace(LONE_SURROGATE, '\ufffd') };
+    if (typeof v !== 'object' || v === null) return { ok: true, value: v };
+    return null;
+  };
+  const root = leaf(value);
+  if (root) return root;
+  const rootOut: unknown = Array.isArray(value) ? [] : Object.create(null);
+  const stack: Array<[unknown, unknown]> = [[value, rootOut]];
+  while (stack.length > 0) {
+    const [from, to] = stack.pop()!;
+    const keys = Array.isArray(from) ? from.map((_, i) => i) : Object.keys(from as object);
+    for (const key of keys) {
+      const item = (from as Record<string | number, unknown>)[key];
+      const converted = leaf(item);
+      let out: unknown;
+      if (converted) {
+        if (!converted.ok) return converted;
+        out = converted.value;
+      } else {
+        out = Array.isArray(item) ? [] : Object.create(null);
+        stack.push([item, out]);
+      }
+      if (Array.isArray(to)) to.push(out);
+      else (to as Record<string, unknown>)[(key as string).replace(LONE_SURROGATE, '\ufffd')] = out;
     }
-    return { ok: true, value: out };
   }
-  if (typeof value === 'object' && value !== null) {
-    const out = Object.create(null) as Record<string, unknown>;
-    for (const key of Object.keys(value)) {
-      const r = asGoValue((value as Record<string, unknown>)[key]);
-      if (!r.ok) return r;
-      out[key.replace(LONE_SURROGATE, '\ufffd')] = r.value;
-    }
-    return { ok: true, value: out };
-  }
-  return { ok: true, value };
+  return { ok: true, value: rootOut };
 }
 
 /** encoding/json's case-insensitive field match (with Go's special folds of ſ and K). */
