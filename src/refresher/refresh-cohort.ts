@@ -35,7 +35,7 @@ export interface RefreshCohortDeps {
   clock?: () => number;
 }
 
-const DEFAULT_LEASE_MS = 10 * 60_000;
+const DEFAULT_LEASE_MS = 60_000;
 
 /**
  * Person ids in ascending order, as strings. An intset (Redis's compact encoding for

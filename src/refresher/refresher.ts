@@ -19,7 +19,7 @@ export interface RefresherOptions {
   tickMs?: number;
   /** this worker's name in leases and history (default host:pid:random) */
   workerId?: string;
-  /** ms a run's lease lasts before another worker may take the cohort over (default 10 min); renewed at a third of it */
+  /** ms a run's lease lasts before another worker may take the cohort over (default 60 s, so a killed refresher holds its cohort about a minute); renewed at a third of it */
   leaseMs?: number;
   /** cohorts claimed per tick (default 10) */
   batchSize?: number;
@@ -50,7 +50,7 @@ export const defaultWorkerId = () => `${hostname()}:${process.pid}:${randomBytes
 export function createRefresher(opts: RefresherOptions) {
   const now = opts.now ?? Date.now;
   const tickMs = opts.tickMs ?? 1_000;
-  const leaseMs = opts.leaseMs ?? 600_000;
+  const leaseMs = opts.leaseMs ?? 60_000;
   const batchSize = opts.batchSize ?? 10;
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   const workerId = opts.workerId ?? defaultWorkerId();

@@ -38,7 +38,7 @@ function canonical(v: unknown): string {
 /**
  * Applies one update to a copy of `state`; `at` is unix ms. Returns the new state, or the
  * problem (field relative to the update) when the stored value does not fit the operation
- * (`$add` to a non-number, `$append`/`$union`/`$remove` on a non-list).
+ * (`$add` to a non-number or past a double's range, `$append`/`$union`/`$remove` on a non-list).
  */
 export function applyUpdate(state: PersonState, u: EngageUpdate, at: number): { state: PersonState } | { problem: FieldProblem } {
   const p: Record<string, unknown> = { ...state.properties };
@@ -64,7 +64,10 @@ export function applyUpdate(state: PersonState, u: EngageUpdate, at: number): { 
   for (const [k, n] of Object.entries(u.add ?? {})) {
     const cur = p[k] ?? 0;
     if (typeof cur !== 'number') return { problem: { field: `$add.${k}`, message: `the stored value of "${k}" is not a number` } };
-    write(k, cur + n);
+    const sum = cur + n;
+    // JSON has no Infinity: a sum past a double would be stored as null.
+    if (!Number.isFinite(sum)) return { problem: { field: `$add.${k}`, message: `the sum ${cur} + ${n} is past the largest number a property can hold` } };
+    write(k, sum);
   }
   for (const [k, v] of Object.entries(u.append ?? {})) {
     const list = listAt('$append', k);

@@ -127,7 +127,7 @@ describe('fault: the refresher killed mid-materialization', () => {
     expect(row).toMatchObject({ version: 1, pending_version: 2, member_count: BEFORE });
     expect(row.lease_owner, 'the dead worker still holds its lease').not.toBeNull();
 
-    // Its lease (10 min by default) expires; another refresher (this process's) takes the cohort over.
+    // Its lease (60 s by default, renewed every 20 s while alive) expires; another refresher (this process's) takes the cohort over.
     await t.pool.query("UPDATE cohorts SET lease_expires_at = now() - interval '1 second', next_run_at = now() - interval '1 second' WHERE id = $1", [cohortId]);
     const takeoverStarted = performance.now();
     const tick = await t.refresher.runOnce();
@@ -162,7 +162,7 @@ describe('fault: the refresher killed mid-materialization', () => {
       half_cohorts_read: 0,
       next_run_after_lease_expiry_ms: takeoverMs,
       next_run_duration_ms: history[2].duration_ms,
-      lease_ms_default: 600_000,
+      lease_ms_default: 60_000,
     });
   }, 120_000);
 });

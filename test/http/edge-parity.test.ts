@@ -97,6 +97,10 @@ describe('the fast path and express answer alike', () => {
       expect(mine.headers['x-request-id']).toBe('abc-123');
       const long = await supertest(app).post('/v1/decide').set({ Authorization: `Bearer ${p.token}`, 'X-Request-Id': 'x'.repeat(200) }).send({ distinct_id: 'u-3' });
       expect(long.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      for (const odd of ['caf\u00e9-1', 'two words']) {
+        const r = await supertest(app).post('/v1/decide').set({ Authorization: `Bearer ${p.token}`, 'X-Request-Id': odd }).send({ distinct_id: 'u-3' });
+        expect(r.headers['x-request-id'], odd).toMatch(/^[0-9a-f-]{36}$/);
+      }
     }
   });
 

@@ -89,7 +89,7 @@ describe('POST /v1/engage', () => {
     await expect(t.personRead.profile(p.id, 'v')).rejects.toThrow(/not found/);
   });
 
-  it('rejects by index an update that does not fit, or passes 640 KB, and applies the rest', async () => {
+  it('rejects by index an update that does not fit (a list op on a non-list, $add past a double, a __proto__ key), or passes 640 KB, and applies the rest', async () => {
     const big = 'x'.repeat(330 * 1024);
     const res = await engage({ updates: [
       { distinct_id: 'sizes', $set: { a: big, n: 'text' } },
@@ -97,15 +97,21 @@ describe('POST /v1/engage', () => {
       { distinct_id: 'sizes', $add: { n: 1 } },
       { distinct_id: 'sizes', $append: { a: 1 } },
       { distinct_id: 'sizes', $set: { small: true } },
+      { distinct_id: 'sizes', $set: { huge: 1e308 } },
+      { distinct_id: 'sizes', $add: { huge: 1e308 } },
+      { distinct_id: 'sizes', $set: { ['__proto__']: { polluted: true } } },
     ] });
     expect(res.status).toBe(200);
-    expect(res.body.applied).toBe(2);
+    expect(res.body.applied).toBe(3);
     expect(res.body.errors).toEqual([
       { index: 1, field: 'body.updates[1]', message: expect.stringMatching(/655360 bytes/) },
       { index: 2, field: 'body.updates[2].$add.n', message: expect.stringMatching(/not a number/) },
       { index: 3, field: 'body.updates[3].$append.a', message: expect.stringMatching(/not a list/) },
+      { index: 6, field: 'body.updates[6].$add.huge', message: expect.stringMatching(/largest number/) },
+      { index: 7, field: expect.stringMatching(/^body\.updates\[7\]\.\$set\.__proto__$/), message: expect.stringMatching(/__proto__/) },
     ]);
-    expect(Object.keys(await props('sizes')).sort()).toEqual(['a', 'n', 'small']);
+    expect(Object.keys(await props('sizes')).sort()).toEqual(['a', 'huge', 'n', 'small']);
+    expect((await props('sizes')).huge).toBe(1e308);
   });
 
   it('$delete erases the person, its distinct ids and events, and audits it', async () => {
