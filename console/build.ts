@@ -17,6 +17,8 @@ export const CONSOLE_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const DIST_DIR = path.join(CONSOLE_DIR, 'dist');
 const HASH_FILE = path.join(DIST_DIR, '.source-hash');
 const LOCK_DIR = path.join(CONSOLE_DIR, '.build-lock');
+/** Server files the console imports (types shared with the API), part of the source hash. */
+const SHARED_SOURCES = [path.join(CONSOLE_DIR, '..', 'src', 'domain', 'cohort-definition.ts')];
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
@@ -25,7 +27,7 @@ function files(dir: string): string[] {
 /** sha1 over the console's sources, names and contents, in a stable order. */
 export function sourceHash(): string {
   const hash = createHash('sha1');
-  const inputs = [...files(path.join(CONSOLE_DIR, 'src')), ...files(path.join(CONSOLE_DIR, 'public')), path.join(CONSOLE_DIR, 'index.html'), path.join(CONSOLE_DIR, 'vite.config.ts')].sort();
+  const inputs = [...files(path.join(CONSOLE_DIR, 'src')), ...files(path.join(CONSOLE_DIR, 'public')), path.join(CONSOLE_DIR, 'index.html'), path.join(CONSOLE_DIR, 'vite.config.ts'), ...SHARED_SOURCES].sort();
   for (const f of inputs) hash.update(path.relative(CONSOLE_DIR, f)).update('\0').update(readFileSync(f)).update('\0');
   return hash.digest('hex');
 }

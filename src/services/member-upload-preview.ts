@@ -4,11 +4,11 @@
  * Unlike the edit itself, invalid rows and an upload over the limit are reported in the
  * answer (the edit would refuse them whole with 422 / 413).
  */
-import { conflict, invalid, notFound } from '../errors.js';
-import { checkRows, csvRows, CsvUploadError, jsonRows, MAX_STATIC_MEMBERS, type InvalidRow, type UploadRow } from '../cohorts/static-member-upload.js';
+import { conflict, notFound } from '../errors.js';
+import { checkRows, MAX_STATIC_MEMBERS, type InvalidRow } from '../cohorts/static-member-upload.js';
 import { isPlaceholderId } from '../domain/distinct-id.js';
 import type { ConsoleReads } from '../ports/console-reads.js';
-import type { MemberUpload } from './static-members.js';
+import { rowsOf, type MemberUpload } from './static-members.js';
 
 export type UploadMode = 'add' | 'replace' | 'remove';
 
@@ -40,16 +40,6 @@ export interface UploadPreviewDeps {
   cohort(projectId: number, key: string): Promise<{ id: number; kind: 'static' | 'dynamic' } | null>;
   count(projectId: number, cohortId: number): Promise<number>;
   countUnseen(projectId: number, ids: string[]): Promise<number>;
-}
-
-function rowsOf(upload: MemberUpload): UploadRow[] {
-  if (upload.kind === 'json') return jsonRows(upload.ids);
-  try {
-    return csvRows(upload.text);
-  } catch (err) {
-    if (err instanceof CsvUploadError) throw invalid(err.message, err.line !== undefined ? { line: err.line } : undefined);
-    throw err;
-  }
 }
 
 export function createUploadPreview(deps: UploadPreviewDeps) {

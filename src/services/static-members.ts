@@ -44,7 +44,8 @@ export interface StaticMembersDeps {
   busyWaitMs?: number;
 }
 
-function rowsOf(upload: MemberUpload): UploadRow[] {
+/** The rows of an upload (JSON ids or CSV); a CSV it cannot read is a 400 naming the line. */
+export function rowsOf(upload: MemberUpload): UploadRow[] {
   if (upload.kind === 'json') return jsonRows(upload.ids);
   try {
     return csvRows(upload.text);
