@@ -103,6 +103,13 @@ export function composeCli(config: Config, opts: ComposeOptions = {}) {
     get cohortsOfPerson() {
       return cohorts.membership.cohortsOfPerson;
     },
+    get cohortLifecycle() {
+      return cohorts.lifecycle;
+    },
+    /** for `rules lint` / `rules plan --impact`, which read persons in bulk */
+    get pool() {
+      return infra.pool;
+    },
     start: infra.start,
     close: infra.close,
   };
