@@ -9,7 +9,7 @@ import type { JsonParseResult } from './json-file.js';
 
 /** Parses a rules file's YAML text into JSON data, or lists its problems with positions. */
 export function parseYamlFile(raw: string): JsonParseResult {
-  const doc = parseDocument(raw, { uniqueKeys: true, prettyErrors: false, schema: 'core', strict: true });
+  const doc = parseDocument(raw, { uniqueKeys: true, prettyErrors: true, schema: 'core', strict: true });
   const errors = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
   if (errors.length) {
     return {
