@@ -104,6 +104,7 @@ export function lintDefinition(kind: 'flag' | 'config' | 'survey', key: string, 
     const who = `${name}, ${ruleName(rule, i)}`;
     if (seenIds.has(rule.id)) errors.push({ path: joinPath(at, 'id'), message: `${who}: duplicate rule id (also rules[${seenIds.get(rule.id)}])` });
     else seenIds.set(rule.id, i);
+    const unreachable = catchAll !== null;
     if (catchAll !== null) warnings.push({ path: at, message: `${who}: can never match: ${ruleName(rules[catchAll], catchAll)} (rules[${catchAll}]) before it matches everyone` });
     else if (isCatchAll(rule)) catchAll = i;
     // cohort references
@@ -134,7 +135,7 @@ export function lintDefinition(kind: 'flag' | 'config' | 'survey', key: string, 
     }
     const same = canonicalJson({ cohorts: rule.cohorts ?? null, condition: rule.condition ?? null });
     const first = seenConditions.get(same);
-    if (first !== undefined) warnings.push({ path: at, message: `${who}: same cohorts and condition as ${ruleName(rules[first], first)} (rules[${first}]): it only sees who that rule's rollout left out` });
+    if (first !== undefined && !unreachable) warnings.push({ path: at, message: `${who}: same cohorts and condition as ${ruleName(rules[first], first)} (rules[${first}]): it only sees who that rule's rollout left out` });
     else seenConditions.set(same, i);
   });
   if (kind === 'flag' && isMap(doc.variants)) {
