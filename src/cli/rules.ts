@@ -8,6 +8,7 @@ import { planRules, type Plan, type RulesDeps } from '../as-code/plan.js';
 import { applyPlan } from '../as-code/apply.js';
 import { applySummary, describeChange, issueLines, planJson, planLines, planSummary } from '../as-code/report.js';
 import { lintRuleSet, propertiesRead } from '../as-code/lint.js';
+import { impactLines, planImpact } from '../as-code/impact.js';
 
 /** The admin API's services, as the rules module needs them (same validation, versions, audit). */
 export function rulesDeps(c: CliComposition): RulesDeps {
@@ -123,16 +124,22 @@ export function rulesCommand(config: () => Config): Command {
     .argument('<dir>', 'a rules directory, e.g. rules/demo')
     .requiredOption('--project <id>', 'project id')
     .option('--prune', 'plan to remove what is not in the files (flags, configs, surveys deleted; cohorts archived)')
+    .option('--impact', "evaluate old and new flags and configs over the project's persons: who would get a different answer")
+    .option('--sample <n>', 'distinct_ids shown per changed definition with --impact', '10')
     .option('--json', 'print the plan as JSON')
-    .action(async (dir: string, opts: { project: string; prune?: boolean; json?: boolean }) => {
-      await withPlan(config(), dir, opts.project, opts.prune ?? false, async (plan) => {
+    .action(async (dir: string, opts: { project: string; prune?: boolean; impact?: boolean; sample: string; json?: boolean }) => {
+      await withPlan(config(), dir, opts.project, opts.prune ?? false, async (plan, c) => {
+        const sample = Number(opts.sample);
+        if (!Number.isSafeInteger(sample) || sample < 0) throw new Error(`--sample must be a count, got "${opts.sample}"`);
+        const impact = opts.impact ? await planImpact(plan, { definitions: c.definitions, cohorts: c.cohortService, source: c.impactSource }, { now: Date.now(), sample }) : null;
         if (opts.json) {
-          console.log(JSON.stringify(planJson(plan), null, 2));
+          console.log(JSON.stringify({ ...planJson(plan), ...(impact ? { impact } : {}) }, null, 2));
           return;
         }
         console.log(`${dir} against project ${plan.project.id} (${plan.project.name}):`);
         for (const line of planLines(plan)) console.log(line);
         console.log(planSummary(plan));
+        if (impact) for (const line of impactLines(impact)) console.log(line);
       });
     });
 
