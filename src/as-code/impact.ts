@@ -41,12 +41,24 @@ export interface DefinitionImpact {
 export interface ImpactReport {
   persons: number;
   durationMs: number;
+  /** of durationMs: waiting for pages of persons (PostgreSQL) vs deciding (the core, both snapshots) */
+  readMs: number;
+  decideMs: number;
   definitions: DefinitionImpact[];
 }
 
 type Answer = { value: unknown; variant: string | null } | null;
 
 const answerOf = (d: { value: unknown; variant: string | null } | undefined): Answer => (d ? { value: d.value, variant: d.variant } : null);
+
+/** Same answer? Variants and primitive values compare directly; only objects go through canonical JSON. */
+function sameAnswer(a: Answer, b: Answer): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.variant !== b.variant) return false;
+  if (a.value === b.value) return true;
+  if (typeof a.value !== 'object' || typeof b.value !== 'object' || a.value === null || b.value === null) return false;
+  return canonicalJson(a.value) === canonicalJson(b.value);
+}
 const shown = (kind: 'flag' | 'config', a: Answer) => (a === null ? null : kind === 'flag' ? (a.variant ?? a.value) : a.value);
 
 /**
@@ -79,7 +91,7 @@ export async function planImpact(
       before.push(compileOrBroken(u.kind, { ...documentOf(view), key: u.key, version: view.version }));
     }
   }
-  const report: ImpactReport = { persons: 0, durationMs: 0, definitions: targets.map((t) => ({ ...t, persons: 0, changed: 0, sample: [] })) };
+  const report: ImpactReport = { persons: 0, durationMs: 0, readMs: 0, decideMs: 0, definitions: targets.map((t) => ({ ...t, persons: 0, changed: 0, sample: [] })) };
   if (targets.length === 0) return report;
 
   // Cohorts the old or new rules read: state and as-of from the project, members from Redis.
@@ -103,8 +115,14 @@ export async function planImpact(
   const newSnap = createSnapshot(after);
   const sample = opts.sample ?? 10;
   const byKey = report.definitions;
-  for await (const page of deps.source.persons(projectId, opts.pageSize)) {
-    for (const p of page) {
+  const pages = deps.source.persons(projectId, opts.pageSize)[Symbol.asyncIterator]();
+  for (;;) {
+    const waited = clock();
+    const next = await pages.next();
+    const deciding = clock();
+    report.readMs += deciding - waited;
+    if (next.done) break;
+    for (const p of next.value) {
       const id = String(p.personId);
       const cohorts = new Set<string>();
       for (const m of members) if (m.set.has(id) || m.set.has(`d:${p.distinctId}`)) cohorts.add(m.key);
@@ -116,19 +134,23 @@ export async function planImpact(
         d.persons++;
         const a = answerOf(d.kind === 'flag' ? was.flags[d.key] : was.configs[d.key]);
         const b = answerOf(d.kind === 'flag' ? now.flags[d.key] : now.configs[d.key]);
-        if (canonicalJson(a) === canonicalJson(b)) continue;
+        if (sameAnswer(a, b)) continue;
         d.changed++;
         if (d.sample.length < sample) d.sample.push({ distinct_id: p.distinctId, before: shown(d.kind, a), after: shown(d.kind, b) });
       }
     }
+    report.decideMs += clock() - deciding;
   }
+  report.readMs = Math.round(report.readMs);
+  report.decideMs = Math.round(report.decideMs);
   report.durationMs = Math.round(clock() - started);
   return report;
 }
 
 /** Text lines: `~ flag new-checkout: 1,234 of 4,372 persons change (28.2 %)`, then the sample. */
 export function impactLines(report: ImpactReport): string[] {
-  const out = [`Impact over ${report.persons.toLocaleString('en-US')} persons (${(report.durationMs / 1000).toFixed(1)} s):`];
+  const s1 = (ms: number) => (ms / 1000).toFixed(1);
+  const out = [`Impact over ${report.persons.toLocaleString('en-US')} persons (${s1(report.durationMs)} s: ${s1(report.readMs)} s reading persons, ${s1(report.decideMs)} s deciding):`];
   for (const d of report.definitions) {
     const pct = d.persons ? ((100 * d.changed) / d.persons).toFixed(1) : '0.0';
     out.push(`  ${d.kind} ${d.key} (${d.action}): ${d.changed.toLocaleString('en-US')} of ${d.persons.toLocaleString('en-US')} persons change (${pct} %)`);

@@ -15,17 +15,19 @@ export interface ScannedPerson {
 
 export function createPersonScan(pool: Pool) {
   return {
-    /** Pages of at most `pageSize` persons, by id. */
+    /** Pages of at most `pageSize` persons, by id; the next page is fetched while the caller works on this one. */
     async *persons(projectId: number, pageSize = 10_000): AsyncGenerator<ScannedPerson[]> {
-      for (let after = 0; ; ) {
-        const { rows } = await pool.query<{ id: string; bucketing_key: string; properties: Record<string, unknown> }>(
+      type Row = { id: string; bucketing_key: string; properties: Record<string, unknown> };
+      const fetchAfter = (after: number): Promise<{ rows: Row[] }> =>
+        pool.query<Row>(
           'SELECT id, bucketing_key, properties FROM persons WHERE project_id = $1 AND id > $2 ORDER BY id LIMIT $3',
           [projectId, after, pageSize],
         );
-        if (rows.length === 0) return;
-        yield rows.map((r) => ({ personId: Number(r.id), distinctId: r.bucketing_key, properties: r.properties }));
-        if (rows.length < pageSize) return;
-        after = Number(rows[rows.length - 1].id);
+      let next: ReturnType<typeof fetchAfter> | null = fetchAfter(0);
+      while (next) {
+        const { rows }: { rows: Row[] } = await next;
+        next = rows.length === pageSize ? fetchAfter(Number(rows[rows.length - 1].id)) : null;
+        if (rows.length) yield rows.map((r) => ({ personId: Number(r.id), distinctId: r.bucketing_key, properties: r.properties }));
       }
     },
   };
