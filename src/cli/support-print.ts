@@ -52,7 +52,7 @@ function traceLines(trace: Json[], paint: Paint): string[] {
   for (const t of trace) {
     const result = String(t.result);
     const mark = result === 'matched' ? paint('green', '✓') : result === 'error' ? paint('red', '✗') : result === 'skipped' ? paint('yellow', '-') : paint('dim', '·');
-    out.push(`      ${mark} rule ${s(t.rule_id)}: ${result}: ${s(t.why)}`);
+    out.push(`      ${mark} rule ${s(t.rule_id)}: ${result}${t.why && t.why !== result ? `: ${s(t.why)}` : ''}`);
     for (const c of (t.cohorts as Json[] | undefined) ?? []) out.push(`          cohort ${s(c.key)} (${s(c.expected)}): member=${s(c.actual)} state=${s(c.state)}`);
     const cond = t.condition as Json | undefined;
     if (cond) out.push(`          condition ${s(cond.expression)} -> ${s(cond.result)}${cond.values ? ` with ${s(cond.values)}` : ''}`);
