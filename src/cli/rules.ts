@@ -81,10 +81,17 @@ export function rulesCommand(config: () => Config): Command {
     .command('validate')
     .description('check every file of a rules directory, offline (no project needed)')
     .argument('<dir>', 'a rules directory, e.g. rules/demo')
-    .action(async (dir: string) => {
+    .option('--json', 'print { errors, warnings, definitions } as JSON')
+    .action(async (dir: string, opts: { json?: boolean }) => {
       const set = await validateRulesDir(dir);
-      for (const line of issueLines(set.issues, set.warnings)) console.error(line);
       const n = set.cohorts.length + set.definitions.length;
+      if (opts.json) {
+        const definitions = [...set.cohorts.map((c) => ({ kind: 'cohort', key: c.key, file: c.file })), ...set.definitions.map((d) => ({ kind: d.kind, key: d.key, file: d.file }))];
+        console.log(JSON.stringify({ errors: set.issues, warnings: set.warnings, definitions }, null, 2));
+        if (set.issues.length) process.exitCode = 1;
+        return;
+      }
+      for (const line of issueLines(set.issues, set.warnings)) console.error(line);
       if (set.issues.length) {
         console.error(`${set.issues.length} problem(s) in ${dir}.`);
         process.exitCode = 1;

@@ -1,9 +1,9 @@
 /**
  * The rules fixture folders (test/fixtures/rules/{valid,invalid}/<kind>/): one file per case,
- * named for it, with `<case>.expected` beside it holding the exact lines `rules lint` prints
+ * named for it, with `<case>.expected.txt` beside it holding the exact lines `rules lint` prints
  * for that file alone (`error: ...` / `warning: ...`, paths relative to the folder). Valid
  * cases may have warnings but no error; invalid ones at least one error.
- * UPDATE_RULES_FIXTURES=1 rewrites the .expected files (review the diff).
+ * UPDATE_RULES_FIXTURES=1 rewrites the .expected.txt files (review the diff).
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +45,7 @@ for (const group of ['valid', 'invalid'] as const) {
   describe(`rules fixtures: ${group}`, () => {
     it.each(cases(group))('$kind/$file', async ({ kind, file }) => {
       const { lines, errors } = await lintLines(group, kind, file);
-      const expectedFile = path.join(ROOT, group, kind, file.replace(/\.(json|ya?ml)$/, '.expected'));
+      const expectedFile = path.join(ROOT, group, kind, file.replace(/\.(json|ya?ml)$/, '.expected.txt'));
       if (process.env.UPDATE_RULES_FIXTURES) writeFileSync(expectedFile, lines.length ? `${lines.join('\n')}\n` : '');
       const expected = readFileSync(expectedFile, 'utf8').split('\n').filter((l) => l !== '');
       expect(lines).toEqual(expected);
