@@ -23,7 +23,7 @@ let home: string;
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
   const base = { PATH: process.env.PATH ?? '', HOME: home, SWITCHBOARD_URL: server.url, SWITCHBOARD_ADMIN_KEY: t.adminKey };
   try {
-    const r = await run(process.execPath, ['bin/switchboard.js', ...args], { env: { ...base, ...env }, timeout: 60_000 });
+    const r = await run(process.execPath, ['bin/switchboard.js', ...args], { env: { ...base, ...env }, timeout: 150_000 });
     return { code: 0, out: r.stdout, err: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -54,7 +54,8 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-describe('switchboard support CLI', () => {
+// Each command is a new Node process (tsx loads the CLI's import graph): seconds apiece under load.
+describe('switchboard support CLI', { timeout: 300_000 }, () => {
   it('cohorts refresh, list, show, and the lifecycle', async () => {
     const refreshed = await json(['cohorts', 'refresh', 'de', '--project', String(p.id)]);
     await t.http.post(`/v1/projects/${p.id}/cohorts/old/refresh`).set(t.admin).expect(200);
