@@ -8,7 +8,7 @@ import { withHashingPinned } from '../domain/definition.js';
 import { flagdPathInFile, type RuleFile, type RuleIssue } from './load.js';
 
 /** Fields the API owns; a file may carry them but they are never compared or sent. */
-export const BOOKKEEPING_FIELDS = ['key', 'version', 'created_at', 'updated_at'] as const;
+export const BOOKKEEPING_FIELDS = ['key', 'version', 'created_at', 'updated_at', 'warnings'] as const;
 
 /** A flag, config or survey ready to apply: the document the API stores (no bookkeeping; `salt` and `hash_version` pinned). */
 export interface DefinitionSpec {

@@ -38,8 +38,9 @@ export interface LintOutcome {
 /** A saved definition and, when lint found any, its warnings. */
 export type SavedDefinitionView = DefinitionView & { warnings?: LintOutcome['warnings'] };
 
-// Fields the API owns; a document never stores them.
-const BOOKKEEPING = ['key', 'version', 'created_at', 'updated_at'];
+// Fields the API owns; a document never stores them. `warnings` is what lint answered beside
+// the last save: a client that sends a saved body back (the console does) must not fail on it.
+const BOOKKEEPING = ['key', 'version', 'created_at', 'updated_at', 'warnings'];
 
 function documentOf(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body: must be a JSON object');
