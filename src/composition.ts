@@ -4,6 +4,8 @@
  * path); CLI commands get the admin services over lazily opened connections; tests get the
  * whole graph. Only entry points (src/main.ts, src/cli/, test/, bench/) import this file.
  */
+import { createPersonScan } from './adapters/postgres/person-scan.js';
+import { createMembershipScan } from './adapters/redis/membership-scan.js';
 import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -103,6 +105,17 @@ export function composeCli(config: Config, opts: ComposeOptions = {}) {
     get cohortsOfPerson() {
       return cohorts.membership.cohortsOfPerson;
     },
+    get cohortLifecycle() {
+      return cohorts.lifecycle;
+    },
+    /** for `rules lint`, which asks which condition properties persons have */
+    get pool() {
+      return infra.pool;
+    },
+    /** persons (PostgreSQL) and live cohort members (Redis) for `rules plan --impact` */
+    get impactSource() {
+      return { ...createPersonScan(infra.pool), ...createMembershipScan({ redis: infra.redisBulk, keys: infra.keys }) };
+    },
     start: infra.start,
     close: infra.close,
   };
@@ -139,6 +152,9 @@ export function composeAll(config: Config, opts: ComposeOptions & { refresher?: 
     decide: decisions.decide,
     exposures: decisions.exposures,
     cohortLifecycle: cohorts.lifecycle,
+    get impactSource() {
+      return { ...createPersonScan(infra.pool), ...createMembershipScan({ redis: infra.redisBulk, keys: infra.keys }) };
+    },
     // What the CLI composition offers, under the same names (CLI code runs in tests too).
     projectStore: s.projects,
     audit: s.audit,

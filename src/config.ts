@@ -73,3 +73,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return parsed.data;
 }
+
+const clientSchema = z.object({
+  /** the running server the `switchboard` support commands talk to (default http://HOST:PORT) */
+  SWITCHBOARD_URL: urlOf(['http:', 'https:']).optional(),
+  /** an admin key for those commands; else the config file's `admin_key` */
+  SWITCHBOARD_ADMIN_KEY: z.string().min(1).optional(),
+  /** the config file (JSON `{ url?, admin_key? }`, mode 0600); default ~/.config/switchboard/cli.json */
+  SWITCHBOARD_CONFIG: z.string().min(1).optional(),
+  /** set (any value): no colours even on a terminal (no-color.org) */
+  NO_COLOR: z.string().optional(),
+  HOST: schema.shape.HOST,
+  PORT: schema.shape.PORT,
+});
+
+/** What the support CLI (src/cli/support.ts) reads from the environment. */
+export type ClientConfig = z.infer<typeof clientSchema>;
+
+/** Environment of the support CLI; throws ConfigError naming the bad variable (never showing a key). */
+export function loadClientConfig(env: NodeJS.ProcessEnv = process.env): ClientConfig {
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(clientSchema.shape)) input[key] = env[key] === '' ? undefined : env[key];
+  const parsed = clientSchema.safeParse(input);
+  if (!parsed.success) {
+    const name = String(parsed.error.issues[0].path[0]);
+    throw new ConfigError(`invalid configuration: ${name}: ${parsed.error.issues[0].message}`);
+  }
+  return parsed.data;
+}

@@ -8,6 +8,7 @@ import { worker } from './cli/worker.js';
 import { runImport } from './cli/import.js';
 import { rulesCommand } from './cli/rules.js';
 import { demo } from './cli/demo.js';
+import { addSupportCommands } from './cli/support.js';
 import { TIERS, type Tier } from './domain/project.js';
 
 function config(): Config {
@@ -65,6 +66,7 @@ program
   });
 
 program.addCommand(rulesCommand(config));
+addSupportCommands(program);
 
 program
   .command('demo')

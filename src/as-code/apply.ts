@@ -17,6 +17,8 @@ export const RULES_ACTOR = 'cli:rules';
 /** What applying did: the changes made, in order, and those left as they were. */
 export interface ApplyReport {
   applied: PlannedChange[];
+  /** removed by `--prune`: flags, configs, surveys disabled then deleted; cohorts archived */
+  pruned: Array<{ kind: PlannedChange['kind']; key: string }>;
   unchanged: number;
   /** the audit actor the changes were made as */
   actor: string;
@@ -73,11 +75,11 @@ export function cohortOrder(changes: PlannedChange[]): PlannedChange[] {
 export async function applyPlan(
   deps: RulesDeps,
   plan: Plan,
-  opts: { actor?: string; onChange?: (change: PlannedChange) => void } = {},
+  opts: { actor?: string; onChange?: (change: PlannedChange) => void; onPrune?: (removed: { kind: PlannedChange['kind']; key: string }) => void } = {},
 ): Promise<ApplyReport> {
   if (plan.set.issues.length) throw new PlanHasProblems(plan.set.issues.length);
   const who: Principal = { keyId: 0, actor: opts.actor ?? RULES_ACTOR, projectIds: null };
-  const report: ApplyReport = { applied: [], unchanged: 0, actor: who.actor };
+  const report: ApplyReport = { applied: [], pruned: [], unchanged: 0, actor: who.actor };
   const ordered = [...cohortOrder(plan.changes), ...plan.changes.filter((c) => c.kind !== 'cohort')];
   for (const change of ordered) {
     if (change.action === 'unchanged') {
@@ -88,6 +90,23 @@ export async function applyPlan(
     else await applyDefinition(deps, who, plan, change);
     report.applied.push(change);
     opts.onChange?.(change);
+  }
+  if (plan.prune) {
+    // Definitions first (they may reference the cohorts), each turned off before it goes, so
+    // a process that sees only the first change already serves nothing of it.
+    for (const u of plan.untracked) {
+      if (u.kind === 'cohort') continue;
+      await deps.definitions.kill(u.kind, plan.project.id, who.actor, u.key);
+      await deps.definitions.remove(u.kind, plan.project.id, who.actor, u.key);
+      report.pruned.push(u);
+      opts.onPrune?.(u);
+    }
+    for (const u of plan.untracked) {
+      if (u.kind !== 'cohort') continue;
+      await deps.lifecycle.apply(who, plan.project.id, u.key, 'archive');
+      report.pruned.push(u);
+      opts.onPrune?.(u);
+    }
   }
   return report;
 }

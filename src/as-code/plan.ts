@@ -28,7 +28,11 @@ export interface RulesDeps {
     list(kind: DefinitionSpec['kind'], projectId: number, afterId: number, limit: number): Promise<Array<{ id: number; view: DefinitionView }>>;
     create(kind: DefinitionSpec['kind'], projectId: number, actor: string, body: unknown): Promise<DefinitionView>;
     replace(kind: DefinitionSpec['kind'], projectId: number, actor: string, key: string, body: unknown, expectedVersion: number): Promise<DefinitionView>;
+    kill(kind: DefinitionSpec['kind'], projectId: number, actor: string, key: string): Promise<DefinitionView>;
+    remove(kind: DefinitionSpec['kind'], projectId: number, actor: string, key: string): Promise<void>;
   };
+  /** cohort lifecycle (archive, for `--prune`) */
+  lifecycle: { apply(who: Principal, projectId: number, key: string, action: 'archive'): Promise<unknown> };
   cohorts: {
     get(projectId: number, key: string): Promise<Cohort>;
     list(projectId: number, opts: { includeArchived: boolean; afterId: number; limit: number }): Promise<Cohort[]>;
@@ -66,8 +70,10 @@ export interface Plan {
   project: Project;
   set: RuleSet;
   changes: PlannedChange[];
-  /** definitions of the project that no file names: apply leaves them as they are */
+  /** definitions of the project that no file names: apply leaves them as they are, `--prune` removes them */
   untracked: Array<{ kind: RuleKind; key: string }>;
+  /** planned with `--prune`: untracked definitions are deleted (cohorts archived) by apply */
+  prune: boolean;
 }
 
 const isNotFound = (err: unknown) => err instanceof AppError && err.code === 'not_found';
@@ -118,6 +124,7 @@ async function planCohort(deps: RulesDeps, set: RuleSet, projectId: number, spec
   const details = jsonDiff(
     { name: current.name, description: current.description, refresh_interval_s: current.refreshIntervalS, definition: spec.kind === 'dynamic' ? current.definition : null },
     { name: spec.name, description: spec.description, refresh_interval_s: spec.refreshIntervalS, definition: spec.definition },
+    50,
   );
   return { ...base, action: fields.length ? 'update' : 'unchanged', fields, details, members, currentVersion: current.definitionVersion };
 }
@@ -129,7 +136,7 @@ async function planDefinition(deps: RulesDeps, projectId: number, spec: Definiti
   const stored = documentOf(current);
   const keys = [...new Set([...Object.keys(stored), ...Object.keys(spec.document)])].sort();
   const fields = keys.filter((k) => canonicalJson(stored[k]) !== canonicalJson(spec.document[k]));
-  return { ...base, action: fields.length ? 'update' : 'unchanged', fields, details: jsonDiff(stored, spec.document), currentVersion: current.version };
+  return { ...base, action: fields.length ? 'update' : 'unchanged', fields, details: jsonDiff(stored, spec.document, 50), currentVersion: current.version };
 }
 
 /** Every non-archived cohort and every flag, config and survey of the project that no file of `set` defines. */
@@ -153,8 +160,12 @@ async function untracked(deps: RulesDeps, set: RuleSet, projectId: number): Prom
   return out.filter((u) => !inFiles.has(`${u.kind}:${u.key}`));
 }
 
-/** Validates `dir` against project `projectId` and plans every file. Throws not_found for an unknown project. */
-export async function planRules(deps: RulesDeps, dir: string, projectId: number): Promise<Plan> {
+/**
+ * Validates `dir` against project `projectId` and plans every file. With `prune`, a kept
+ * definition that references a cohort the prune would archive is a problem. Throws
+ * not_found for an unknown project.
+ */
+export async function planRules(deps: RulesDeps, dir: string, projectId: number, opts: { prune?: boolean } = {}): Promise<Plan> {
   const project = await deps.projects.get(projectId);
   if (!project) throw new AppError('not_found', `project ${projectId} not found`);
   const set = await validateRulesDir(dir, { byKey: await deps.cohortStore.refs(projectId) });
@@ -162,5 +173,16 @@ export async function planRules(deps: RulesDeps, dir: string, projectId: number)
   // Files with problems are already out of the set; plan the rest so every problem shows.
   for (const spec of set.cohorts) changes.push(await planCohort(deps, set, projectId, spec));
   for (const spec of set.definitions) changes.push(await planDefinition(deps, projectId, spec));
-  return { project, set, changes, untracked: await untracked(deps, set, projectId) };
+  const left = await untracked(deps, set, projectId);
+  const prune = opts.prune ?? false;
+  if (prune) {
+    const archived = new Set(left.filter((u) => u.kind === 'cohort').map((u) => u.key));
+    for (const d of set.definitions) {
+      for (const r of d.cohortRefs) if (archived.has(r.key)) set.issues.push({ file: d.file, at: r.at, message: `cohort ${JSON.stringify(r.key)} is not in the files: --prune would archive it` });
+    }
+    for (const c of set.cohorts) {
+      for (const r of c.refs) if (archived.has(r.key)) set.issues.push({ file: c.file, at: r.at, message: `cohort ${JSON.stringify(r.key)} is not in the files: --prune would archive it` });
+    }
+  }
+  return { project, set, changes, untracked: left, prune };
 }

@@ -25,15 +25,28 @@ export function describeChange(c: PlannedChange): string {
 }
 
 /**
- * One line per definition, in plan order (`+ cohort germany  create  (rules/demo/cohorts/germany.json)`),
- * then the project's definitions no file names (`? flag old-banner  not in the files: left as it is`).
+ * The plan, per definition, in plan order: `+` added, `~` changed (then one line per changed
+ * field path, `      rules[1].rollout: 50 -> 75`), `=` unchanged, and the project's definitions
+ * no file names: `-` removed (with `--prune`: deleted, cohorts archived) or `?` left alone.
  */
 export function planLines(plan: Plan): string[] {
   const width = Math.max(0, ...plan.changes.map((c) => `${c.kind} ${c.key}`.length), ...plan.untracked.map((u) => `${u.kind} ${u.key}`.length));
-  return [
-    ...plan.changes.map((c) => `  ${SIGN[c.action]} ${`${c.kind} ${c.key}`.padEnd(width)}  ${describeChange(c)}  (${c.file})`),
-    ...plan.untracked.map((u) => `  ? ${`${u.kind} ${u.key}`.padEnd(width)}  not in the files: left as it is`),
-  ];
+  const out: string[] = [];
+  for (const c of plan.changes) {
+    if (c.action !== 'update') {
+      out.push(`  ${SIGN[c.action]} ${`${c.kind} ${c.key}`.padEnd(width)}  ${describeChange(c)}  (${c.file})`);
+      continue;
+    }
+    const members = c.members && (c.members.add || c.members.remove) ? `; members +${c.members.add} -${c.members.remove} (${c.members.total} listed)` : '';
+    const fields = c.fields.filter((f) => f !== 'members');
+    out.push(`  ~ ${`${c.kind} ${c.key}`.padEnd(width)}  update${fields.length ? ` ${fields.join(', ')}` : ''}${members}  (${c.file})`);
+    for (const d of c.details) out.push(`      ${d}`);
+  }
+  for (const u of plan.untracked) {
+    if (plan.prune) out.push(`  - ${`${u.kind} ${u.key}`.padEnd(width)}  not in the files: ${u.kind === 'cohort' ? 'archive' : 'disable, then delete'}`);
+    else out.push(`  ? ${`${u.kind} ${u.key}`.padEnd(width)}  not in the files: left as it is (--prune removes it)`);
+  }
+  return out;
 }
 
 /** Counts by action. */
@@ -46,6 +59,8 @@ export function planCounts(plan: Plan): Record<PlannedChange['action'], number> 
 /** `Plan: 2 to create, 1 to update, 6 unchanged.` or `No changes: ...`. */
 export function planSummary(plan: Plan): string {
   const n = planCounts(plan);
+  const removed = plan.prune ? plan.untracked.length : 0;
+  if (removed) return `Plan: ${n.create} to create, ${n.update} to update, ${removed} to remove, ${n.unchanged} unchanged.`;
   if (n.create + n.update === 0) return `No changes: all ${n.unchanged} definitions of ${plan.set.dir} are up to date in project ${plan.project.id}.`;
   return `Plan: ${n.create} to create, ${n.update} to update, ${n.unchanged} unchanged.`;
 }
@@ -54,6 +69,17 @@ export function planSummary(plan: Plan): string {
 export function applySummary(plan: Plan, report: ApplyReport): string {
   const created = report.applied.filter((c) => c.action === 'create').length;
   const updated = report.applied.length - created;
+  if (report.pruned.length) return `Applied: ${created} created, ${updated} updated, ${report.pruned.length} removed, ${report.unchanged} unchanged (audit actor ${report.actor}).`;
   if (report.applied.length === 0) return `No changes: all ${report.unchanged} definitions of ${plan.set.dir} are up to date in project ${plan.project.id}.`;
   return `Applied: ${created} created, ${updated} updated, ${report.unchanged} unchanged (audit actor ${report.actor}).`;
+}
+
+/** The plan for scripts (`--json`): each change with its field paths, and what is not in the files. */
+export function planJson(plan: Plan) {
+  return {
+    project: plan.project.id,
+    changes: plan.changes.map((c) => ({ kind: c.kind, key: c.key, file: c.file, action: c.action, fields: c.fields, details: c.details, members: c.members })),
+    removed: plan.untracked.map((u) => ({ ...u, action: plan.prune ? (u.kind === 'cohort' ? 'archive' : 'delete') : 'left alone' })),
+    warnings: plan.set.warnings,
+  };
 }

@@ -3,12 +3,12 @@
  * the same key schema and the same compile step (`compileDefinition`), so a file that passes
  * here is accepted by the definitions service, and every problem carries its path.
  */
-import { compileDefinition, keySchema, joinPath } from '../core/index.js';
+import { compileDefinition, flagdKeySchema, isFlagdFormat, keySchema, joinPath } from '../core/index.js';
 import { withHashingPinned } from '../domain/definition.js';
-import type { RuleFile, RuleIssue } from './load.js';
+import { flagdPathInFile, type RuleFile, type RuleIssue } from './load.js';
 
 /** Fields the API owns; a file may carry them but they are never compared or sent. */
-export const BOOKKEEPING_FIELDS = ['key', 'version', 'created_at', 'updated_at'] as const;
+export const BOOKKEEPING_FIELDS = ['key', 'version', 'created_at', 'updated_at', 'warnings'] as const;
 
 /** A flag, config or survey ready to apply: the document the API stores (no bookkeeping; `salt` and `hash_version` pinned). */
 export interface DefinitionSpec {
@@ -37,7 +37,7 @@ function cohortRefsOf(doc: Record<string, unknown>): Array<{ key: string; at: st
       const keys = cohorts?.[list];
       if (!Array.isArray(keys)) continue;
       keys.forEach((key, j) => {
-        if (typeof key === 'string') refs.push({ key, at: joinPath(joinPath(joinPath(joinPath(joinPath('', 'rules'), i), 'cohorts'), list), j) });
+        if (typeof key === 'string') refs.push({ key, at: joinPath(joinPath(joinPath(joinPath('rules', i), 'cohorts'), list), j) });
       });
     }
   });
@@ -46,11 +46,14 @@ function cohortRefsOf(doc: Record<string, unknown>): Array<{ key: string; at: st
 
 /** Validates one flag/config/survey file; returns its spec or the problems found. */
 export function validateDefinitionFile(f: RuleFile & { kind: 'flag' | 'config' | 'survey' }): { spec: DefinitionSpec; issues: [] } | { spec?: undefined; issues: RuleIssue[] } {
-  const key = keySchema.safeParse(f.doc.key);
-  if (!key.success) return { issues: [{ file: f.file, at: 'key', message: f.doc.key === undefined ? 'required: the definition key' : key.error.issues[0].message }] };
+  // A path inside the file: one flag of a flagd document sits under `flags.<key>`.
+  const at = (p: string) => (f.flagd ? flagdPathInFile(f.flagd.flagKey, p) : p || undefined);
+  const flagd = f.kind === 'flag' && isFlagdFormat(f.doc);
+  const key = (flagd ? flagdKeySchema : keySchema).safeParse(f.doc.key);
+  if (!key.success) return { issues: [{ file: f.file, at: at('key'), message: f.doc.key === undefined ? 'required: the definition key' : key.error.issues[0].message }] };
   const document = documentOf(f.doc);
   const result = compileDefinition(f.kind, { ...document, key: key.data, version: 1 });
-  if (!result.ok) return { issues: result.errors.map((e) => ({ file: f.file, at: e.path || undefined, message: e.message })) };
+  if (!result.ok) return { issues: result.errors.map((e) => ({ file: f.file, at: at(e.path), message: e.message })) };
   // Compared and sent as the API stores it: with `salt` and `hash_version` written in.
   const stored = withHashingPinned(f.kind, key.data, document);
   return { spec: { kind: f.kind, key: key.data, file: f.file, document: stored, cohortRefs: cohortRefsOf(document) }, issues: [] };

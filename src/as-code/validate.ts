@@ -6,7 +6,7 @@
  */
 import type { CohortRef } from '../cohorts/references.js';
 import { checkReferences } from '../cohorts/references.js';
-import { loadRulesDir, type RuleFile, type RuleIssue, type RuleKind } from './load.js';
+import { flagdPathInFile, loadRulesDir, type RuleFile, type RuleIssue, type RuleKind } from './load.js';
 import { validateCohortFile, type CohortSpec } from './validate-cohort.js';
 import { validateDefinitionFile, type DefinitionSpec } from './validate-definition.js';
 
@@ -33,14 +33,14 @@ export interface ProjectCohorts {
  * or the project; without (offline validation), references outside the files are warnings.
  */
 export async function validateRulesDir(dir: string, project: ProjectCohorts | null = null): Promise<RuleSet> {
-  const { files, csvFiles, issues } = await loadRulesDir(dir);
-  const set: RuleSet = { dir, cohorts: [], definitions: [], issues, warnings: [], invalidCohortKeys: new Set() };
+  const { files, csvFiles, issues, warnings } = await loadRulesDir(dir);
+  const set: RuleSet = { dir, cohorts: [], definitions: [], issues, warnings, invalidCohortKeys: new Set() };
   const usedCsv = new Set<string>();
   const firstFile = new Map<string, string>();
-  const duplicate = (kind: RuleKind, key: string, file: string): boolean => {
+  const duplicate = (kind: RuleKind, key: string, file: string, at = 'key'): boolean => {
     const id = `${kind}:${key}`;
     const first = firstFile.get(id);
-    if (first) set.issues.push({ file, at: 'key', message: `${kind} ${JSON.stringify(key)} is already defined in ${first}` });
+    if (first) set.issues.push({ file, at, message: `${kind} ${JSON.stringify(key)} is already defined in ${first}` });
     else firstFile.set(id, file);
     return first !== undefined;
   };
@@ -54,18 +54,30 @@ export async function validateRulesDir(dir: string, project: ProjectCohorts | nu
     } else {
       const r = validateDefinitionFile(f as RuleFile & { kind: 'flag' | 'config' | 'survey' });
       set.issues.push(...r.issues);
-      if (r.spec && !duplicate(r.spec.kind, r.spec.key, f.file)) set.definitions.push(r.spec);
+      const at = f.flagd ? flagdPathInFile(f.flagd.flagKey, 'key') : 'key';
+      if (r.spec && !duplicate(r.spec.kind, r.spec.key, f.file, at)) set.definitions.push(r.spec);
     }
   }
   for (const csv of csvFiles.keys()) {
     if (!usedCsv.has(csv)) set.warnings.push({ file: csv, message: 'not named by any static cohort file (members_csv); ignored' });
   }
   checkCohortReferences(set, project);
-  // Stable report: by file, then in the order found.
+  // Stable report: by file, then in the order found; a flagd document's shared part
+  // (`$evaluators`, `metadata`) is checked with each of its flags but reported once.
   const byFile = (a: RuleIssue, b: RuleIssue) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
-  set.issues.sort(byFile);
-  set.warnings.sort(byFile);
+  set.issues = dedupe(set.issues).sort(byFile);
+  set.warnings = dedupe(set.warnings).sort(byFile);
   return set;
+}
+
+function dedupe(issues: RuleIssue[]): RuleIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const id = `${i.file}\u0000${i.at ?? ''}\u0000${i.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 /**

@@ -22,10 +22,25 @@ export interface DefinitionsDeps {
   audit: AuditStore;
   /** tells every API process that a project's definitions changed (pub/sub) */
   notify(projectId: number): Promise<void>;
+  /**
+   * Lint on save (as-code/lint.ts, wired by the composition): errors refuse the write (400),
+   * warnings are answered beside it. Absent: no lint.
+   */
+  lint?(kind: DefinitionKind, projectId: number, key: string, doc: Record<string, unknown>): Promise<LintOutcome>;
 }
 
-// Fields the API owns; a document never stores them.
-const BOOKKEEPING = ['key', 'version', 'created_at', 'updated_at'];
+/** What lint says of a document; each finding has a path inside it. */
+export interface LintOutcome {
+  errors: Array<{ path: string; message: string }>;
+  warnings: Array<{ path: string; message: string }>;
+}
+
+/** A saved definition and, when lint found any, its warnings. */
+export type SavedDefinitionView = DefinitionView & { warnings?: LintOutcome['warnings'] };
+
+// Fields the API owns; a document never stores them. `warnings` is what lint answered beside
+// the last save: a client that sends a saved body back (the console does) must not fail on it.
+const BOOKKEEPING = ['key', 'version', 'created_at', 'updated_at', 'warnings'];
 
 function documentOf(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('body: must be a JSON object');
@@ -85,6 +100,16 @@ export function createDefinitionsService(deps: DefinitionsDeps) {
     return result;
   }
 
+  /** Runs lint; throws 400 on errors, returns the warnings (or undefined when none). */
+  async function lint(kind: DefinitionKind, projectId: number, key: string, doc: Record<string, unknown>) {
+    if (!deps.lint) return undefined;
+    const found = await deps.lint(kind, projectId, key, doc);
+    if (found.errors.length) throw new AppError('invalid_request', `${found.errors[0].path}: ${found.errors[0].message}`, { issues: found.errors });
+    return found.warnings.length ? found.warnings : undefined;
+  }
+
+  const withWarnings = (v: DefinitionView, warnings: LintOutcome['warnings'] | undefined): SavedDefinitionView => (warnings ? { ...v, warnings } : v);
+
   async function locked(kind: DefinitionKind, projectId: number, key: string, db: Db) {
     const current = await definitions.lock(kind, projectId, key, db);
     if (!current) throw notFound(`${kind} ${JSON.stringify(key)} not found`);
@@ -101,37 +126,40 @@ export function createDefinitionsService(deps: DefinitionsDeps) {
     list: async (kind: DefinitionKind, projectId: number, afterId: number, limit: number) =>
       (await definitions.list(kind, projectId, afterId, limit)).map((d) => ({ id: d.id, view: view(d) })),
 
-    async create(kind: DefinitionKind, projectId: number, actor: string, body: unknown): Promise<DefinitionView> {
+    async create(kind: DefinitionKind, projectId: number, actor: string, body: unknown): Promise<SavedDefinitionView> {
       const key = keyRule(kind, body).safeParse((body as { key?: unknown } | null)?.key);
       if (!key.success) throw invalid(`key: ${key.error.issues[0].message}`, { issues: [{ path: 'key', message: key.error.issues[0].message }] });
       const given = documentOf(body);
       check(kind, key.data, 1, given);
+      const warnings = await lint(kind, projectId, key.data, given);
       const doc = withHashingPinned(kind, key.data, given);
       const { after } = await change(kind, projectId, actor, 'create', key.data, async (db) => {
         const inserted = await definitions.insert(kind, projectId, key.data, doc, db);
         if (!inserted) throw conflict(`${kind} ${JSON.stringify(key.data)} already exists`);
         return { before: null, after: inserted };
       });
-      return view(after!);
+      return withWarnings(view(after!), warnings);
     },
 
     /**
      * Replaces a definition. `expectedVersion` (If-Match or the body's `version`) must be the
      * current version; a stale one answers 409 with the current version in details.
      */
-    async replace(kind: DefinitionKind, projectId: number, actor: string, key: string, body: unknown, expectedVersion: number): Promise<DefinitionView> {
+    async replace(kind: DefinitionKind, projectId: number, actor: string, key: string, body: unknown, expectedVersion: number): Promise<SavedDefinitionView> {
       const bodyKey = (body as { key?: unknown } | null)?.key;
       if (bodyKey !== undefined && bodyKey !== key) throw invalid(`key: must match the path (${JSON.stringify(key)})`);
       const doc = documentOf(body);
+      let warnings: LintOutcome['warnings'] | undefined;
       const { after } = await change(kind, projectId, actor, 'update', key, async (db) => {
         const current = await locked(kind, projectId, key, db);
         if (current.version !== expectedVersion) {
           throw conflict(`version ${expectedVersion} is stale: ${kind} ${JSON.stringify(key)} is at version ${current.version}`, { current_version: current.version });
         }
         check(kind, key, current.version + 1, doc);
+        warnings = await lint(kind, projectId, key, doc);
         return { before: current, after: await definitions.replace(kind, projectId, key, withHashingPinned(kind, key, doc), db) };
       });
-      return view(after!);
+      return withWarnings(view(after!), warnings);
     },
 
     /** Kill switch: serves the off variant (flags) or nothing (configs, surveys) at once. */

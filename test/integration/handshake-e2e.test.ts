@@ -42,7 +42,13 @@ beforeAll(async () => {
   await created(await flag('de-shipping', [{ id: 'de', cohorts: { all: ['germany'] }, serve: { variant: 'on' } }]));
   await created(await flag('loyalty', [{ id: 'buyers-not-de', cohorts: { all: ['buyers'], none: ['germany'] }, serve: { variant: 'on' } }]));
   // a rule may name a cohort that does not exist (yet): it is skipped, never an error
-  await created(await flag('ghost', [{ id: 'missing', cohorts: { any: ['no-such-cohort'] }, serve: { variant: 'on' } }]));
+  // The admin API refuses a rule on a missing cohort (lint on save); a flag saved before its
+  // cohort went away still exists, so put one straight into the store.
+  await t.tx.run(async (db) => {
+    const ghost = { enabled: true, default_variant: 'off', off_variant: 'off', rules: [{ id: 'missing', cohorts: { any: ['no-such-cohort'] }, serve: { variant: 'on' } }] };
+    await t.stores.definitions.insert('flag', p.id, 'ghost', ghost, db);
+    await t.stores.definitions.bumpProject(p.id, db);
+  });
   await created(await t.http.post(admin('/flags')).set(t.admin).send({
     key: 'checkout', enabled: true, default_variant: 'a', off_variant: 'a', variants: { a: { value: 'a' }, b: { value: 'b' }, c: { value: 'c' } },
     rules: [{ id: 'ab', rollout: 80, serve: { split: [{ variant: 'a', weight: 34 }, { variant: 'b', weight: 33 }, { variant: 'c', weight: 33 }] } }],

@@ -59,7 +59,7 @@ describe('rules validate', () => {
     ]);
   });
 
-  it('reports JSON syntax errors with line and column, and duplicate keys with their path', async () => {
+  it('reports JSON syntax errors with line and column, and duplicate keys with their path (YAML files are read too)', async () => {
     const dir = rulesDir({
       'flags/comma.json': '{\n  "key": "comma",\n  "rules": [1,],\n}',
       'flags/dup.json': '{"key": "dup", "enabled": true, "rules": [{"id": "a", "id": "b"}]}',
@@ -71,7 +71,7 @@ describe('rules validate', () => {
     expect(await lines(dir)).toEqual([
       'flags/comma.json: line 3, column 15: invalid JSON: trailing comma before ]',
       'flags/dup.json: rules[0].id: duplicate key "id" (JSON would keep only the last)',
-      'flags/flag.yaml: YAML is not supported (no YAML parser is installed): write the definition as JSON',
+      'flags/flag.yaml: enabled: Required',
       'flags/two.json: line 1, column 16: invalid JSON: unexpected "{" after the end of the JSON value',
       'stray.json: put the file in a folder named cohorts, flags, configs, surveys (the folder says what it defines)',
     ]);
