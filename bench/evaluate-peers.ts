@@ -118,6 +118,6 @@ export async function benchEvaluation(timeMs = 1_000): Promise<EvaluationResult>
   };
 }
 
-if (process.argv[1] && process.argv[1].endsWith('evaluate-peers.ts')) {
+if (process.argv[1]?.endsWith('evaluate-peers.ts')) {
   console.log(JSON.stringify(await benchEvaluation(), null, 2));
 }
