@@ -41,7 +41,8 @@ export async function machine(redis: RedisClient, databaseUrl: string): Promise<
   const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
   await client.end();
   return {
-    cpus: os.availableParallelism(),
+    // os.cpus(), not availableParallelism(): the bench pins itself to one core before asking.
+    cpus: os.cpus().length,
     cpu_model: model,
     memory_gib: Math.round(os.totalmem() / 2 ** 30),
     os: `${os.type()} ${os.release()}`,
