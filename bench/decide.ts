@@ -237,17 +237,20 @@ try {
   const unl = row('unleash-frontend');
   const d1000 = open.find((r) => r.name === 'decide-open-1000');
   const f = (x: number, digits = 1) => x.toFixed(digits);
+  // The same ratio in server CPU per request: robust when other processes share the machine.
+  const cpu = (a: SummaryRow | undefined, b: SummaryRow | undefined, pct = false) =>
+    a?.server_cpu_us_per_request && b?.server_cpu_us_per_request ? `; by CPU per request ${pct ? `${f((100 * a.server_cpu_us_per_request) / b.server_cpu_us_per_request)} %` : `${f(a.server_cpu_us_per_request / b.server_cpu_us_per_request, 2)}×`} (${b.server_cpu_us_per_request} vs ${a.server_cpu_us_per_request} µs)` : '';
   const targets: TargetResult[] = [
     unl && d
-      ? { target: 'handshake ≥ 10× the Unleash frontend API (req/s)', result: `${f(d.req_per_s / unl.req_per_s)}× (${d.req_per_s} vs ${unl.req_per_s})`, pass: d.req_per_s >= 10 * unl.req_per_s }
+      ? { target: 'handshake ≥ 10× the Unleash frontend API (req/s)', result: `${f(d.req_per_s / unl.req_per_s)}× (${d.req_per_s} vs ${unl.req_per_s})${cpu(unl, d)}`, pass: d.req_per_s >= 10 * unl.req_per_s }
       : { target: 'handshake ≥ 10× the Unleash frontend API (req/s)', result: `not measured${unleashError ? `: ${unleashError}` : ''}`, pass: null },
-    { target: 'handshake ≥ 40 % of bare node:http (req/s)', result: `${f((100 * d!.req_per_s) / bare!.req_per_s)} % (${d!.req_per_s} vs ${bare!.req_per_s})`, pass: d!.req_per_s >= 0.4 * bare!.req_per_s },
+    { target: 'handshake ≥ 40 % of bare node:http (req/s)', result: `${f((100 * d!.req_per_s) / bare!.req_per_s)} % (${d!.req_per_s} vs ${bare!.req_per_s})${cpu(bare, d, true)}`, pass: d!.req_per_s >= 0.4 * bare!.req_per_s },
     { target: 'closed-loop p99 at c=32 ≤ 2× bare node:http', result: `${f(d!.p99_ms, 2)} ms vs ${f(bare!.p99_ms, 2)} ms (${f(d!.p99_ms / bare!.p99_ms)}×)`, pass: d!.p99_ms <= 2 * bare!.p99_ms },
     d1000
       ? { target: 'handshake p99 < 5 ms at 1,000 req/s (open loop)', result: `${f(d1000.p99_ms, 2)} ms (p50 ${f(d1000.p50_ms, 2)}, p99.9 ${f(d1000.p99_9_ms, 2)}; achieved ${d1000.req_per_s} req/s)`, pass: d1000.p99_ms < 5 && d1000.req_per_s >= 950 }
       : { target: 'handshake p99 < 5 ms at 1,000 req/s (open loop)', result: 'not measured', pass: null },
-    { target: '304 ≥ 2× the 200 path (req/s)', result: `${f(d304!.req_per_s / d!.req_per_s, 2)}× (${d304!.req_per_s} vs ${d!.req_per_s}; CPU ${d304!.server_cpu_us_per_request} vs ${d!.server_cpu_us_per_request} µs)`, pass: d304!.req_per_s >= 2 * d!.req_per_s },
-    { target: 'OFREP bulk ≥ the handshake (req/s)', result: `${ofrep!.req_per_s} vs ${d!.req_per_s} (${f(ofrep!.req_per_s / d!.req_per_s, 2)}×)`, pass: ofrep!.req_per_s >= d!.req_per_s },
+    { target: '304 ≥ 2× the 200 path (req/s)', result: `${f(d304!.req_per_s / d!.req_per_s, 2)}× (${d304!.req_per_s} vs ${d!.req_per_s})${cpu(d, d304)}`, pass: d304!.req_per_s >= 2 * d!.req_per_s },
+    { target: 'OFREP bulk ≥ the handshake (req/s)', result: `${f(ofrep!.req_per_s / d!.req_per_s, 2)}× (${ofrep!.req_per_s} vs ${d!.req_per_s})${cpu(d, ofrep)}`, pass: ofrep!.req_per_s >= d!.req_per_s },
     {
       target: 'pure evaluation of the 65 definitions ≤ 25 µs (p50), ahead of flagd-core for 50 flags',
       result: `${evaluation.switchboard_decide_all_65.p50_us} µs vs flagd-core ${evaluation.flagd_core_resolve_all_50.p50_us} µs (means ${evaluation.switchboard_decide_all_65.mean_us} / ${evaluation.flagd_core_resolve_all_50.mean_us})`,
@@ -284,7 +287,7 @@ try {
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(output, null, 2)}\n`);
   const md = [
-    `Recorded ${date.slice(0, 16).replace('T', ' ')} UTC, commit \`${m.commit}\`${m.dirty ? ' (dirty tree)' : ''}, ${m.cpus} × ${m.cpu_model}, ${m.memory_gib} GiB, Node ${m.node}, Redis ${m.redis}, PostgreSQL ${m.postgres}.`,
+    `Recorded ${date.slice(0, 16).replace('T', ' ')} UTC, commit \`${m.commit}\`${m.dirty ? ' (dirty tree)' : ''}${m.server_root ? ` (server from ${m.server_root} at \`${m.server_commit}\`)` : ''}, ${m.cpus} × ${m.cpu_model}, ${m.memory_gib} GiB, Node ${m.node}, Redis ${m.redis}, PostgreSQL ${m.postgres}.`,
     `Servers pinned to CPU ${pinning.server_cpu ?? '–'}, autocannon to CPU ${pinning.load_generator_cpu ?? '–'} (${pinning.tool}); Redis and PostgreSQL unpinned. ${ROUNDS} interleaved round(s) of ${WARMUP} s warm-up + ${DURATION} s, medians.`,
     `Load average ${m.loadavg_1m_at_start} at start, ${loadEnd} at end; other processes used up to ${busyOthers} cores during a run${busyOthers > 0.2 ? ' (a shared, busy machine: read the figures as a floor)' : ''}.`,
     `Handshake body ${bodyBytes.toLocaleString('en-US')} bytes (mean ${Math.round(meanSize).toLocaleString('en-US')}), OFREP bulk ${ofrepBytes.toLocaleString('en-US')} bytes. Degraded handshakes: ${degraded}.`,

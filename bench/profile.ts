@@ -87,7 +87,8 @@ export function summarizeProfile(file: string, top = 25, window?: ProfileWindow,
     for (const c of n.children ?? []) parent.set(c, n.id);
   }
   const label = (n: Node) => n.callFrame.functionName || '(anonymous)';
-  const where = (n: Node) => (n.callFrame.url ? `${path.basename(n.callFrame.url)}:${n.callFrame.lineNumber + 1}` : '');
+  // TypeScript runs as tsx's transform without source maps in the profile: its line numbers mean nothing, so name the file only.
+  const where = (n: Node) => (n.callFrame.url ? (/\.[cm]?tsx?$/.test(n.callFrame.url) ? path.basename(n.callFrame.url) : `${path.basename(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`) : '');
   const self = new Map<string, { fn: string; where: string; ms: number }>();
   const areas = new Map<string, number>();
   const inclusive = new Map<string, number>();

@@ -16,7 +16,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
  * The tree the Switchboard server runs from: this one, or a patched copy (to measure a proposed
  * change without touching this tree). Extra node flags for the server only: BENCH_SERVER_NODE_ARGS.
  */
-const SERVER_ROOT = process.env.BENCH_SERVER_ROOT ?? ROOT;
+export const SERVER_ROOT = process.env.BENCH_SERVER_ROOT ?? ROOT;
 // The server runs with the node flags of `npm start` (package.json), unless overridden.
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '--max-semi-space-size=32').split(' ').filter(Boolean);
 
