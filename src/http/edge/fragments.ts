@@ -8,10 +8,11 @@
  * Lookup without building strings (issue 15): each definition key has a short list of the
  * distinct decisions seen for it (typically 1-3: most flags give most people the same
  * answer), matched field by field against the decision (the same fields the compact form
- * holds). The compact form, its ETag line and the rendered JSON are kept on the entry, so a
- * handshake neither builds nor hashes a compact string per decision: it concatenates cached
- * lines for the ETag and cached fragments for the body.
+ * holds). The compact form, its digest and the rendered JSON are kept on the entry, so a
+ * handshake neither builds nor hashes a compact string per decision: it hashes the cached
+ * digests for the ETag and concatenates cached fragments for the body.
  */
+import { createHash } from 'node:crypto';
 import type { Decision, SurveyOffer } from '../../core/index.js';
 import type { ProjectSnapshot } from '../../services/snapshots.js';
 
@@ -29,8 +30,12 @@ export interface DecisionEntry {
   readonly states: readonly string[];
   /** the compact form (handshake.ts#compact) */
   readonly compact: string;
-  /** the handshake ETag's line for it: kind letter, compact form, newline */
-  readonly line: string;
+  /**
+   * What the handshake's ETag input holds for it: the first 16 characters (96 bits) of the
+   * base64url sha1 of its kind letter and compact form. Computed once per entry, so a
+   * handshake hashes 65 × 16 characters instead of every compact form (~4 KB).
+   */
+  readonly digest: string;
   /** handshake: `"key":{…}` of a flag or config decision, or a survey offer's JSON (set on first render) */
   json?: string;
   /** one OFREP evaluation's JSON (set on first render) */
@@ -91,8 +96,10 @@ function sameStates(states: readonly string[], d: Decision | SurveyOffer): boole
  */
 export function entryOf(cache: Fragments, kind: 'flags' | 'configs' | 'surveys', d: Decision | SurveyOffer): DecisionEntry {
   const map = cache[kind];
-  const variant = 'variant' in d ? d.variant : undefined;
-  const errorCode = 'variant' in d ? d.error_code : undefined;
+  // Offers have no variant or error code (by kind: `in` on decisions of many shapes is slow).
+  const offer = kind === 'surveys';
+  const variant = offer ? undefined : (d as Decision).variant;
+  const errorCode = offer ? undefined : (d as Decision).error_code;
   const list = map.get(d.key);
   if (list !== undefined) {
     for (let i = 0; i < list.length; i++) {
@@ -103,7 +110,8 @@ export function entryOf(cache: Fragments, kind: 'flags' | 'configs' | 'surveys',
   const states: string[] = [];
   for (const f of d.freshness) states.push(f.cohort, f.state);
   const c = compact(d);
-  const e: DecisionEntry = { version: d.version, variant, reason: d.reason, ruleId: d.rule_id, errorCode, states, compact: c, line: `${kind === 'flags' ? 'f' : kind === 'configs' ? 'c' : 's'}${c}\n` };
+  const digest = createHash('sha1').update(`${kind === 'flags' ? 'f' : kind === 'configs' ? 'c' : 's'}${c}`).digest('base64url').slice(0, 16);
+  const e: DecisionEntry = { version: d.version, variant, reason: d.reason, ruleId: d.rule_id, errorCode, states, compact: c, digest };
   if (cache.size < MAX_FRAGMENTS) {
     cache.size++;
     if (list === undefined) map.set(d.key, [e]);

@@ -84,8 +84,8 @@ interface Compacted {
 }
 
 /**
- * The ETag's input is the degraded mark and one line per decision (kind letter, compact
- * form), in rendering order; the lines come from the snapshot's entries, so nothing is
+ * The ETag's input is the degraded mark and each decision's digest (its kind and compact
+ * form, hashed once per snapshot entry: edge/fragments.ts), in rendering order; nothing is
  * built per decision here.
  */
 function compactAll(o: DecideOutcome): Compacted {
@@ -94,21 +94,21 @@ function compactAll(o: DecideOutcome): Compacted {
   const flags: DecisionEntry[] = [];
   const configs: DecisionEntry[] = [];
   const surveys: DecisionEntry[] = [];
-  let s = o.degraded ? 'D\n' : 'L\n';
+  let s = o.degraded ? 'D' : 'L';
   for (const k in r.flags) {
     const e = entryOf(cache, 'flags', r.flags[k]);
     flags.push(e);
-    s += e.line;
+    s += e.digest;
   }
   for (const k in r.configs) {
     const e = entryOf(cache, 'configs', r.configs[k]);
     configs.push(e);
-    s += e.line;
+    s += e.digest;
   }
   for (let i = 0; i < r.surveys.length; i++) {
     const e = entryOf(cache, 'surveys', r.surveys[i]);
     surveys.push(e);
-    s += e.line;
+    s += e.digest;
   }
   return { flags, configs, surveys, etag: etagOf(s) };
 }
@@ -119,7 +119,8 @@ function compactAll(o: DecideOutcome): Compacted {
  * surveys offered, and whether the answer is degraded. A definition version and a variant
  * fix the value, payload and metadata, so they need no hashing. Not covered: as-of times,
  * snapshot and cohort versions, generated_at, which move on every refresh without changing a
- * decision: a 304 means no decision changed (docs/handshake.md). sha1, base64url.
+ * decision: a 304 means no decision changed (docs/handshake.md). sha1, base64url, over a
+ * 96-bit digest of each decision's compact form (the same in every process and snapshot).
  */
 export const decisionsEtag = (o: DecideOutcome): string => compactAll(o).etag;
 
@@ -141,7 +142,8 @@ function offerFragment(e: DecisionEntry, offer: SurveyOffer): string {
 }
 
 /**
- * The handshake body without `generated_at` (spliced in by withGeneratedAt), from the
+ * The handshake body up to its `generated_at` (the caller appends it and the closing brace:
+ * no slice, which would copy the 15 KB rope once more), from the
  * snapshot's fragments: byte for byte what JSON.stringify of the whole answer gives.
  */
 function renderedBody(o: DecideOutcome, c: Compacted): string {
@@ -154,9 +156,10 @@ function renderedBody(o: DecideOutcome, c: Compacted): string {
   for (const k in r.configs) out += (i ? ',' : '') + fragment(c.configs[i++], k, r.configs[k]);
   out += '},"surveys":[';
   for (i = 0; i < r.surveys.length; i++) out += (i ? ',' : '') + offerFragment(c.surveys[i], r.surveys[i]);
-  return `${out}],"snapshot":${snapshotBlock(o.snapshot, o.degraded)}}`;
+  return `${out}],"snapshot":${snapshotBlock(o.snapshot, o.degraded)}`;
 }
 
+/** `json` (an object's JSON) with `generated_at` added last. */
 export const withGeneratedAt = (json: string, at: Date) => `${json.slice(0, -1)},"generated_at":"${at.toISOString()}"}`;
 
 /** `Server-Timing` for a handshake: gather (snapshot + Redis) and evaluate (core), in ms. */
@@ -181,7 +184,7 @@ export function handshakeResponse(o: DecideOutcome, ifNoneMatch: string | undefi
   const c = compactAll(o);
   const headers: Record<string, string> = { 'Server-Timing': serverTiming(o), ...cacheHeaders(c.etag) };
   if (matchesEtag(ifNoneMatch, c.etag)) return { status: 304, headers };
-  const json = renderedBody(o, c);
+  const open = renderedBody(o, c);
   headers['Content-Type'] = 'application/json; charset=utf-8';
-  return { status: 200, headers, body: withGeneratedAt(json, now) };
+  return { status: 200, headers, body: `${open},"generated_at":"${now.toISOString()}"}` };
 }

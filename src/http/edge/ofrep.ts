@@ -131,20 +131,21 @@ function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNone
   const decisions: Decision[] = [];
   const entries: DecisionEntry[] = [];
   let s = 'O';
+  // The ETag input: each decision's digest (edge/fragments.ts), as the handshake's.
   for (const k in result.flags) {
     const e = entryOf(cache, 'flags', result.flags[k]);
     decisions.push(result.flags[k]);
     entries.push(e);
-    s += `\n${e.compact}`;
+    s += e.digest;
   }
   for (const k in result.configs) {
     if (k in result.flags) continue;
     const e = entryOf(cache, 'configs', result.configs[k]);
     decisions.push(result.configs[k]);
     entries.push(e);
-    s += `\n${e.compact}`;
+    s += e.digest;
   }
-  const etag = etagOf(entries.length ? s : 'O\n');
+  const etag = etagOf(s);
   if (matchesEtag(ifNoneMatch, etag)) return { status: 304, headers: cacheHeaders(etag) };
   let out = '{"flags":[';
   for (let i = 0; i < decisions.length; i++) {
