@@ -15,6 +15,13 @@ export interface LoadSpec {
   /** extra headers for the request that carries bodies[i] (e.g. If-None-Match) */
   headersFor?: (i: number) => Record<string, string>;
   connections: number;
+  /**
+   * Open loop: total requests per second across all connections (autocannon's `overallRate`),
+   * sent on schedule whatever the latency, as long as a connection is free (so keep
+   * connections ≥ rate × the worst latency). Absent: closed loop, each connection sends its
+   * next request when the answer arrives.
+   */
+  rate?: number;
   warmupS: number;
   durationS: number;
   /** called per measured response (collecting bodies costs the load generator CPU: use in side runs) */
@@ -26,6 +33,8 @@ export interface LoadSpec {
 export interface LoadResult {
   name: string;
   connections: number;
+  /** the fixed arrival rate of an open-loop run, req/s (absent: closed loop) */
+  rate?: number;
   duration_s: number;
   requests: number;
   req_per_s: number;
@@ -63,7 +72,10 @@ function once(spec: LoadSpec, durationS: number, record: boolean) {
   let instance!: autocannon.Instance;
   const done = new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon(
-      { url: spec.url, connections: spec.connections, duration: durationS, headers: spec.headers, requests: [request as autocannon.Request], timeout: 10 },
+      {
+        url: spec.url, connections: spec.connections, duration: durationS, headers: spec.headers, requests: [request as autocannon.Request], timeout: 10,
+        ...(spec.rate ? { overallRate: spec.rate } : {}),
+      },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
   });
@@ -108,6 +120,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   return {
     name: spec.name,
     connections: spec.connections,
+    ...(spec.rate ? { rate: spec.rate } : {}),
     duration_s: round(result.duration, 2),
     requests,
     req_per_s: round(requests / result.duration, 0),

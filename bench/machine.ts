@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import pg from 'pg';
 import type { RedisClient } from '../src/adapters/redis/client.js';
-import { ROOT } from './servers.js';
+import { ROOT, SERVER_ROOT } from './servers.js';
 
 export interface Machine {
   cpus: number;
@@ -22,11 +22,14 @@ export interface Machine {
   /** true when the work tree had uncommitted changes (the bench measures the tree, not the commit) */
   dirty: boolean;
   loadavg_1m_at_start: number;
+  /** the tree the Switchboard server runs from (BENCH_SERVER_ROOT) when it is not this one, and its commit */
+  server_root?: string;
+  server_commit?: string;
 }
 
-function sh(cmd: string, args: string[]): string {
+function sh(cmd: string, args: string[], cwd = ROOT): string {
   try {
-    return execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return '';
   }
@@ -41,7 +44,8 @@ export async function machine(redis: RedisClient, databaseUrl: string): Promise<
   const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
   await client.end();
   return {
-    cpus: os.availableParallelism(),
+    // os.cpus(), not availableParallelism(): the bench pins itself to one core before asking.
+    cpus: os.cpus().length,
     cpu_model: model,
     memory_gib: Math.round(os.totalmem() / 2 ** 30),
     os: `${os.type()} ${os.release()}`,
@@ -51,6 +55,7 @@ export async function machine(redis: RedisClient, databaseUrl: string): Promise<
     commit: sh('git', ['rev-parse', '--short=12', 'HEAD']) || 'unknown',
     dirty: sh('git', ['status', '--porcelain', '--untracked-files=no']).length > 0,
     loadavg_1m_at_start: Math.round(os.loadavg()[0] * 100) / 100,
+    ...(SERVER_ROOT !== ROOT ? { server_root: SERVER_ROOT, server_commit: sh('git', ['rev-parse', '--short=12', 'HEAD'], SERVER_ROOT) || 'unknown' } : {}),
   };
 }
 

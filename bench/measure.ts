@@ -7,19 +7,20 @@ import { runLoad, type LoadSpec } from './load.js';
 import { machineBusyS, processCpuS, redisCpuS } from './machine.js';
 import type { RunRecord } from './report.js';
 
-export function createMeasure(redis: RedisClient) {
+/** `quietWaitS`: how long a run waits at most for the machine to be idle (0: not at all). */
+export function createMeasure(redis: RedisClient, quietWaitS = 30) {
   async function evalshaStats(): Promise<{ calls: number; usec: number }> {
     const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await redis.info('commandstats'));
     return { calls: Number(m?.[1] ?? 0), usec: Number(m?.[2] ?? 0) };
   }
 
   /**
-   * Waits (≤ 30 s) until the machine is nearly idle, since other work on a shared machine skews a
+   * Waits (≤ quietWaitS) until the machine is nearly idle, since other work on a shared machine skews a
    * run; returns the cores other processes were using when the run started.
    */
   async function waitQuiet(): Promise<number> {
     let busy = Infinity;
-    for (let i = 0; i < 30 && busy > 0.25; i++) {
+    for (let i = 0; i < Math.max(1, quietWaitS) && busy > 0.25; i++) {
       const b0 = machineBusyS();
       await new Promise((r) => setTimeout(r, 1_000));
       busy = machineBusyS() - b0;
@@ -30,6 +31,8 @@ export function createMeasure(redis: RedisClient) {
   /** Runs one load and records the CPU used during the measured part by the server, Redis and this process. */
   async function measure(target: string, pid: number | null, spec: LoadSpec): Promise<RunRecord> {
     const busyBefore = await waitQuiet();
+    const mono = () => Number(process.hrtime.bigint() / 1000n);
+    let window = { fromUs: 0, toUs: 0 };
     let cpu0 = { server: 0, redis: 0, self: process.cpuUsage(), machine: 0, t: 0 };
     let lua0 = { calls: 0, usec: 0 };
     let cpu1 = { server: 0, redis: 0, self: process.cpuUsage(), machine: 0, t: 0 };
@@ -41,8 +44,10 @@ export function createMeasure(redis: RedisClient) {
         before: async () => {
           lua0 = await evalshaStats();
           cpu0 = await read();
+          window.fromUs = mono();
         },
         after: async () => {
+          window = { ...window, toUs: mono() };
           cpu1 = await read();
           lua1 = await evalshaStats();
         },
@@ -66,9 +71,10 @@ export function createMeasure(redis: RedisClient) {
         other_processes: cores(Math.max(0, machineS - server - redisS - selfS)),
       },
       server_cpu_us_per_request: pid ? Math.round((server * 1e6) / Math.max(1, r.requests)) : null,
+      window_us: window,
     };
     if (lua1.calls > lua0.calls) record.redis_evalsha_us_per_call = Math.round(((lua1.usec - lua0.usec) / (lua1.calls - lua0.calls)) * 10) / 10;
-    console.log(`  ${r.name}: ${r.req_per_s} req/s, p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, errors ${r.errors}, non-2xx ${r.non_2xx}, server CPU ${record.server_cpu_us_per_request ?? '-'} µs/req (other processes: ${busyBefore} cores before, ${record.cpu_cores.other_processes} during)`);
+    console.log(`  ${r.name}${r.rate ? ` @${r.rate}/s` : ''}: ${r.req_per_s} req/s, p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, errors ${r.errors}, non-2xx ${r.non_2xx}, server CPU ${record.server_cpu_us_per_request ?? '-'} µs/req (other processes: ${busyBefore} cores before, ${record.cpu_cores.other_processes} during)`);
     return record;
   }
 

@@ -1,7 +1,7 @@
 /**
  * Summarizes a V8 `.cpuprofile` (written by `node --cpu-prof`): self time per function, self
  * time per area (express, ioredis, core, ...), and inclusive time of the handshake's phases.
- * Usage: `tsx bench/profile.ts <file.cpuprofile> [top] [window function] [requests in the window]`.
+ * Usage: `tsx bench/profile.ts <file.cpuprofile> [top] [window: a function name, or fromUs-toUs] [requests in the window]`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -43,9 +43,16 @@ function areaOf(url: string, fn: string): string {
   if (u.startsWith('node:internal/crypto') || u.includes('/crypto/')) return 'crypto (sha1 ETag)';
   if (u.includes('/src/core/')) return 'core (evaluation)';
   if (u.includes('/json-logic-js/')) return 'json-logic-js (evaluation)';
-  if (u.includes('/src/http/routes/decide')) return 'decide route (stringify, sha1 ETag)';
-  if (u.includes('/src/services/')) return 'services';
+  // Labels by where the code lives now (issue 15): the handshake renders in src/http/edge/.
+  if (/\/src\/http\/edge\/(handshake|fragments|etag)\.ts/.test(u)) return 'handshake render (compact form, ETag, fragments, stringify)';
+  if (/\/src\/http\/edge\/ofrep/.test(u)) return 'OFREP render (edge/ofrep*.ts)';
+  if (u.includes('/src/http/edge/')) return 'edge (auth, CORS, request guard, errors)';
+  if (u.includes('/src/http/fast/')) return 'fast path plumbing (node:http, body read, send)';
+  if (u.includes('/src/http/')) return 'express app and routes (src/http)';
+  if (/\/src\/services\/(decide|decision-input|last-known)/.test(u)) return 'decide service (input, outcome)';
+  if (u.includes('/src/services/')) return 'other services';
   if (u.includes('/src/adapters/redis/')) return 'handshake reader (Redis adapter)';
+  if (u.includes('/src/metrics')) return 'metrics (prom-client wrappers)';
   if (u.includes('/src/')) return 'other src (app middleware, auth, errors)';
   if (/\/(ioredis|redis-parser|denque|standard-as-callback|cluster-key-slot)\//.test(u)) return 'ioredis';
   if (/\/(body-parser|raw-body|iconv-lite|type-is|content-type|media-typer|bytes)\//.test(u)) return 'body parser';
@@ -62,10 +69,16 @@ function areaOf(url: string, fn: string): string {
 }
 
 /**
- * `window`: only samples between the first and the last one whose stack holds a function of
- * this name (e.g. `sendWithEtag`), so start-up and shutdown are left out.
+ * The window of a profile to summarize: either a function name (samples between the first and
+ * the last one whose stack holds it), or absolute times in µs of the monotonic clock
+ * (`process.hrtime.bigint() / 1000n` in any process of this machine: V8's profile timestamps
+ * use the same clock), e.g. the start and end of the measured load, which is exact whatever
+ * code path serves it. A name that the profiled code never calls gives an empty window.
  */
-export function summarizeProfile(file: string, top = 25, window?: string, requests?: number): ProfileSummary {
+export type ProfileWindow = string | { fromUs: number; toUs: number };
+
+/** Summary of a profile over `window` (all of it when absent); `requests` served in that window. */
+export function summarizeProfile(file: string, top = 25, window?: ProfileWindow, requests?: number): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map<number, Node>();
   const parent = new Map<number, number>();
@@ -74,20 +87,31 @@ export function summarizeProfile(file: string, top = 25, window?: string, reques
     for (const c of n.children ?? []) parent.set(c, n.id);
   }
   const label = (n: Node) => n.callFrame.functionName || '(anonymous)';
-  const where = (n: Node) => (n.callFrame.url ? `${path.basename(n.callFrame.url)}:${n.callFrame.lineNumber + 1}` : '');
+  // TypeScript runs as tsx's transform without source maps in the profile: its line numbers mean nothing, so name the file only.
+  const where = (n: Node) => (n.callFrame.url ? (/\.[cm]?tsx?$/.test(n.callFrame.url) ? path.basename(n.callFrame.url) : `${path.basename(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`) : '');
   const self = new Map<string, { fn: string; where: string; ms: number }>();
   const areas = new Map<string, number>();
   const inclusive = new Map<string, number>();
-  const PHASES = new Set(['decideAll', 'decide', 'read', 'sendWithEtag', 'stringify', 'jsonParser', 'parse', 'requireProjectToken', 'rateLimit', 'handle', 'createHash', 'digest']);
+  const PHASES = new Set(['decideAll', 'decide', 'read', 'serveFast', 'answer', 'handshakeResponse', 'compactAll', 'renderedBody', 'send', 'readJson', 'readBody', 'projectOfToken', 'answerOfrep', 'stringify', 'parse', 'createHash', 'digest']);
   const holds = (id: number, name: string) => {
     for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) if (byId.get(n)!.callFrame.functionName === name) return true;
     return false;
   };
   let from = 0;
   let to = profile.samples.length - 1;
-  if (window) {
+  if (typeof window === 'string') {
     while (from < to && !holds(profile.samples[from], window)) from++;
     while (to > from && !holds(profile.samples[to], window)) to--;
+  } else if (window) {
+    // timeDeltas[i] is the time of sample i since sample i-1 (the first since startTime).
+    let t = profile.startTime;
+    from = -1;
+    for (let i = 0; i < profile.samples.length; i++) {
+      t += profile.timeDeltas[i] ?? 0;
+      if (from < 0 && t >= window.fromUs) from = i;
+      if (t <= window.toUs) to = i;
+    }
+    if (from < 0 || to < from) throw new Error(`profile ${file} has no sample between ${window.fromUs} and ${window.toUs} µs (it runs ${profile.startTime}-${profile.endTime})`);
   }
   let total = 0;
   let idle = 0;
@@ -145,7 +169,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
     console.error('usage: tsx bench/profile.ts <file.cpuprofile> [top]');
     process.exit(2);
   }
-  const s = summarizeProfile(file, Number(process.argv[3] ?? 25), process.argv[4], process.argv[5] ? Number(process.argv[5]) : undefined);
+  const w = process.argv[4];
+  const range = w ? /^(\d+)-(\d+)$/.exec(w) : null;
+  const s = summarizeProfile(file, Number(process.argv[3] ?? 25), range ? { fromUs: Number(range[1]), toUs: Number(range[2]) } : w, process.argv[5] ? Number(process.argv[5]) : undefined);
   console.log(`total ${s.total_ms} ms, busy ${s.busy_ms} ms`);
   console.table(s.areas);
   console.table(s.top_self);

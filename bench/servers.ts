@@ -5,7 +5,8 @@
  * running code is plain JS) and stopped with SIGTERM, which the server handles gracefully
  * (and which lets `--cpu-prof` write its profile).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
  * The tree the Switchboard server runs from: this one, or a patched copy (to measure a proposed
  * change without touching this tree). Extra node flags for the server only: BENCH_SERVER_NODE_ARGS.
  */
-const SERVER_ROOT = process.env.BENCH_SERVER_ROOT ?? ROOT;
+export const SERVER_ROOT = process.env.BENCH_SERVER_ROOT ?? ROOT;
 // The server runs with the node flags of `npm start` (package.json), unless overridden.
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '--max-semi-space-size=32').split(' ').filter(Boolean);
 
@@ -24,6 +25,51 @@ export interface Child {
   port: number;
   proc: ChildProcess;
   stop(): Promise<void>;
+}
+
+/**
+ * CPU pinning (issue 15): every server under test on core `BENCH_SERVER_CPU` (0), the load
+ * generator (this process, all its threads) on `BENCH_LOAD_CPU` (1), with `taskset`, so each
+ * server gets the same single core and never competes with autocannon. Redis and PostgreSQL
+ * are shared system services and are left unpinned. Off when the machine has one core or
+ * `taskset` is missing (`pinning()` says which).
+ */
+export const SERVER_CPU = process.env.BENCH_SERVER_CPU ?? '0';
+export const LOAD_CPU = process.env.BENCH_LOAD_CPU ?? '1';
+let tasksetOk: boolean | undefined;
+function canPin(): boolean {
+  if (tasksetOk === undefined) {
+    try {
+      execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+      tasksetOk = os.availableParallelism() >= 2;
+    } catch {
+      tasksetOk = false;
+    }
+  }
+  return tasksetOk;
+}
+
+/** Pins this process (the load generator) to LOAD_CPU; returns what was done, for the record. */
+export function pinLoadGenerator(): { server_cpu: string | null; load_generator_cpu: string | null; tool: string } {
+  if (!canPin()) return { server_cpu: null, load_generator_cpu: null, tool: 'none (one core or no taskset)' };
+  execFileSync('taskset', ['-a', '-cp', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
+  return { server_cpu: SERVER_CPU, load_generator_cpu: LOAD_CPU, tool: 'taskset' };
+}
+
+/** The command that starts `node args` pinned to the server core (taskset execs node: same pid). */
+export function pinned(args: string[], cpu = SERVER_CPU): [string, string[]] {
+  return canPin() ? ['taskset', ['-c', cpu, process.execPath, ...args]] : [process.execPath, args];
+}
+
+/**
+ * Pauses an idle server (SIGSTOP) while another is measured, and resumes it (SIGCONT): its
+ * timers and background jobs then cost the measured server nothing on the shared core.
+ */
+export function pause(child: Child): void {
+  if (child.proc.exitCode === null) child.proc.kill('SIGSTOP');
+}
+export function resume(child: Child): void {
+  if (child.proc.exitCode === null) child.proc.kill('SIGCONT');
 }
 
 /** A free loopback port (bound then released; the child binds it next). */
@@ -38,7 +84,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitHttp(url: string, method: 'GET' | 'POST', proc: ChildProcess, timeoutMs: number, accept: (status: number) => boolean): Promise<void> {
+export async function waitHttp(url: string, method: 'GET' | 'POST', proc: ChildProcess, timeoutMs: number, accept: (status: number) => boolean): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (proc.exitCode !== null) throw new Error(`child exited with ${proc.exitCode} before answering ${url}`);
@@ -54,8 +100,9 @@ async function waitHttp(url: string, method: 'GET' | 'POST', proc: ChildProcess,
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
-function start(name: string, args: string[], env: Record<string, string>, port: number, cwd = ROOT): Child {
-  const proc = spawn(process.execPath, args, {
+export function start(name: string, args: string[], env: Record<string, string>, port: number, cwd = ROOT): Child {
+  const [cmd, argv] = pinned(args);
+  const proc = spawn(cmd, argv, {
     cwd,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,6 +124,7 @@ function start(name: string, args: string[], env: Record<string, string>, port: 
       stopping = true;
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGCONT');
       proc.kill('SIGTERM');
       const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
       await exited;

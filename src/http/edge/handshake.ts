@@ -11,7 +11,7 @@ import type { ProjectSnapshot } from '../../services/snapshots.js';
 import { distinctIdSchema, isPlaceholderId } from '../distinct-id.js';
 import { parse } from '../validate.js';
 import { cacheHeaders, etagOf, matchesEtag } from './etag.js';
-import { fragmentsOf, keep } from './fragments.js';
+import { entryOf, fragmentsOf, type DecisionEntry } from './fragments.js';
 
 /** The `/v1/decide` request body (PRODUCT.md 8.1). */
 export const decideBody = z
@@ -73,48 +73,42 @@ function snapshotBlock(snap: ProjectSnapshot, degraded: boolean): string {
   return pair[degraded ? 1 : 0];
 }
 
-/**
- * One decision in its compact form: what the ETag covers (see decisionsEtag), and the key of
- * its rendered JSON in the snapshot's fragment cache. Two decisions of one snapshot with the
- * same compact form render to the same JSON: the definition version and the variant fix the
- * value, payload and metadata; the rule, reason, error and cohort states are in the string;
- * the cohorts' as-of times are the snapshot's.
- */
-export function compact(d: Decision | SurveyOffer): string {
-  let states = '';
-  for (const f of d.freshness) states += `${f.cohort}=${f.state};`;
-  const rest = 'variant' in d ? `${d.variant}|${d.error_code ?? ''}` : '';
-  return `${d.key}|${d.version}|${d.reason}|${d.rule_id ?? ''}|${rest}|${states}`;
-}
+export { compact } from './fragments.js';
 
-/** The compact forms of an outcome, in rendering order, and its ETag. */
+/** The entries of an outcome's decisions (edge/fragments.ts), in rendering order, and its ETag. */
 interface Compacted {
-  flags: string[];
-  configs: string[];
-  surveys: string[];
+  flags: DecisionEntry[];
+  configs: DecisionEntry[];
+  surveys: DecisionEntry[];
   etag: string;
 }
 
+/**
+ * The ETag's input is the degraded mark and each decision's digest (its kind and compact
+ * form, hashed once per snapshot entry: edge/fragments.ts), in rendering order; nothing is
+ * built per decision here.
+ */
 function compactAll(o: DecideOutcome): Compacted {
   const r = o.result;
-  const flags: string[] = [];
-  const configs: string[] = [];
-  const surveys: string[] = [];
-  let s = o.degraded ? 'D\n' : 'L\n';
+  const cache = fragmentsOf(o.snapshot);
+  const flags: DecisionEntry[] = [];
+  const configs: DecisionEntry[] = [];
+  const surveys: DecisionEntry[] = [];
+  let s = o.degraded ? 'D' : 'L';
   for (const k in r.flags) {
-    const c = compact(r.flags[k]);
-    flags.push(c);
-    s += `f${c}\n`;
+    const e = entryOf(cache, 'flags', r.flags[k]);
+    flags.push(e);
+    s += e.digest;
   }
   for (const k in r.configs) {
-    const c = compact(r.configs[k]);
-    configs.push(c);
-    s += `c${c}\n`;
+    const e = entryOf(cache, 'configs', r.configs[k]);
+    configs.push(e);
+    s += e.digest;
   }
-  for (const offer of r.surveys) {
-    const c = compact(offer);
-    surveys.push(c);
-    s += `s${c}\n`;
+  for (let i = 0; i < r.surveys.length; i++) {
+    const e = entryOf(cache, 'surveys', r.surveys[i]);
+    surveys.push(e);
+    s += e.digest;
   }
   return { flags, configs, surveys, etag: etagOf(s) };
 }
@@ -125,43 +119,47 @@ function compactAll(o: DecideOutcome): Compacted {
  * surveys offered, and whether the answer is degraded. A definition version and a variant
  * fix the value, payload and metadata, so they need no hashing. Not covered: as-of times,
  * snapshot and cohort versions, generated_at, which move on every refresh without changing a
- * decision: a 304 means no decision changed (docs/handshake.md). sha1, base64url.
+ * decision: a 304 means no decision changed (docs/handshake.md). sha1, base64url, over a
+ * 96-bit digest of each decision's compact form (the same in every process and snapshot).
  */
 export const decisionsEtag = (o: DecideOutcome): string => compactAll(o).etag;
 
 /**
- * `"key":{…}` for one decision, from the snapshot's fragments (edge/fragments.ts). An error's
- * message and an explain trace are per request: those render every time. (No closures here:
- * this runs 65 times per handshake.)
+ * `"key":{…}` for one decision, from its entry (edge/fragments.ts). An error's message and an
+ * explain trace are per request: those render every time. (No closures here: this runs 65
+ * times per handshake.)
  */
-function fragment(map: Map<string, string>, key: string, c: string, d: Decision): string {
+function fragment(e: DecisionEntry, key: string, d: Decision): string {
   if (d.trace || d.error_message !== undefined) return `${JSON.stringify(key)}:${JSON.stringify(d)}`;
-  return map.get(c) ?? keep(map, c, `${JSON.stringify(key)}:${JSON.stringify(d)}`);
+  if (e.json === undefined) e.json = `${JSON.stringify(key)}:${JSON.stringify(d)}`;
+  return e.json;
 }
 
-function offerFragment(map: Map<string, string>, c: string, offer: SurveyOffer): string {
+function offerFragment(e: DecisionEntry, offer: SurveyOffer): string {
   if (offer.trace) return JSON.stringify(offer);
-  return map.get(c) ?? keep(map, c, JSON.stringify(offer));
+  if (e.json === undefined) e.json = JSON.stringify(offer);
+  return e.json;
 }
 
 /**
- * The handshake body without `generated_at` (spliced in by withGeneratedAt), from the
+ * The handshake body up to its `generated_at` (the caller appends it and the closing brace:
+ * no slice, which would copy the 15 KB rope once more), from the
  * snapshot's fragments: byte for byte what JSON.stringify of the whole answer gives.
  */
 function renderedBody(o: DecideOutcome, c: Compacted): string {
   const r = o.result;
-  const cache = fragmentsOf(o.snapshot);
   let out = '{"flags":{';
   let i = 0;
-  for (const k in r.flags) out += (i ? ',' : '') + fragment(cache.flags, k, c.flags[i++], r.flags[k]);
+  for (const k in r.flags) out += (i ? ',' : '') + fragment(c.flags[i++], k, r.flags[k]);
   out += '},"configs":{';
   i = 0;
-  for (const k in r.configs) out += (i ? ',' : '') + fragment(cache.configs, k, c.configs[i++], r.configs[k]);
+  for (const k in r.configs) out += (i ? ',' : '') + fragment(c.configs[i++], k, r.configs[k]);
   out += '},"surveys":[';
-  for (i = 0; i < r.surveys.length; i++) out += (i ? ',' : '') + offerFragment(cache.surveys, c.surveys[i], r.surveys[i]);
-  return `${out}],"snapshot":${snapshotBlock(o.snapshot, o.degraded)}}`;
+  for (i = 0; i < r.surveys.length; i++) out += (i ? ',' : '') + offerFragment(c.surveys[i], r.surveys[i]);
+  return `${out}],"snapshot":${snapshotBlock(o.snapshot, o.degraded)}`;
 }
 
+/** `json` (an object's JSON) with `generated_at` added last. */
 export const withGeneratedAt = (json: string, at: Date) => `${json.slice(0, -1)},"generated_at":"${at.toISOString()}"}`;
 
 /** `Server-Timing` for a handshake: gather (snapshot + Redis) and evaluate (core), in ms. */
@@ -186,7 +184,7 @@ export function handshakeResponse(o: DecideOutcome, ifNoneMatch: string | undefi
   const c = compactAll(o);
   const headers: Record<string, string> = { 'Server-Timing': serverTiming(o), ...cacheHeaders(c.etag) };
   if (matchesEtag(ifNoneMatch, c.etag)) return { status: 304, headers };
-  const json = renderedBody(o, c);
+  const open = renderedBody(o, c);
   headers['Content-Type'] = 'application/json; charset=utf-8';
-  return { status: 200, headers, body: withGeneratedAt(json, now) };
+  return { status: 200, headers, body: `${open},"generated_at":"${now.toISOString()}"}` };
 }

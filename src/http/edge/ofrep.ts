@@ -24,8 +24,8 @@ import { isPlaceholderId } from '../distinct-id.js';
 import { checkOrigin, OriginRefused } from './cors.js';
 import { errorResponse } from './error-response.js';
 import { cacheHeaders, etagOf, matchesEtag } from './etag.js';
-import { fragmentsOf, keep } from './fragments.js';
-import { compact, type EdgeResponse } from './handshake.js';
+import { entryOf, fragmentsOf, keep, type DecisionEntry } from './fragments.js';
+import type { EdgeResponse } from './handshake.js';
 import { decodeOfrepBody, type OfrepContext } from './ofrep-body.js';
 import { ofrepToken } from './token.js';
 
@@ -126,18 +126,37 @@ function evaluate(deps: OfrepDeps, projectId: number, context: OfrepContext, onl
  * over the decisions' compact forms (as the handshake's): a 304 is answered without rendering.
  */
 function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNoneMatch: string | undefined): EdgeResponse {
-  const decisions: Decision[] = [];
-  for (const k in result.flags) decisions.push(result.flags[k]);
-  for (const k in result.configs) if (!(k in result.flags)) decisions.push(result.configs[k]);
-  const compacts = decisions.map(compact);
-  const etag = etagOf(`O\n${compacts.join('\n')}`);
-  if (matchesEtag(ifNoneMatch, etag)) return { status: 304, headers: cacheHeaders(etag) };
+  // Entries of the snapshot's caches (edge/fragments.ts): no compact string built per decision.
   const cache = fragmentsOf(snapshot);
+  const decisions: Decision[] = [];
+  const entries: DecisionEntry[] = [];
+  let s = 'O';
+  // The ETag input: each decision's digest (edge/fragments.ts), as the handshake's.
+  for (const k in result.flags) {
+    const e = entryOf(cache, 'flags', result.flags[k]);
+    decisions.push(result.flags[k]);
+    entries.push(e);
+    s += e.digest;
+  }
+  for (const k in result.configs) {
+    if (k in result.flags) continue;
+    const e = entryOf(cache, 'configs', result.configs[k]);
+    decisions.push(result.configs[k]);
+    entries.push(e);
+    s += e.digest;
+  }
+  const etag = etagOf(s);
+  if (matchesEtag(ifNoneMatch, etag)) return { status: 304, headers: cacheHeaders(etag) };
   let out = '{"flags":[';
   for (let i = 0; i < decisions.length; i++) {
     const d = decisions[i];
-    const c = compacts[i];
-    const f = d.error_message !== undefined ? JSON.stringify(toOfrep(d)) : (cache.ofrep.get(c) ?? keep(cache.ofrep, c, JSON.stringify(toOfrep(d))));
+    const e = entries[i];
+    let f: string;
+    if (d.error_message !== undefined) f = JSON.stringify(toOfrep(d));
+    else {
+      if (e.ofrep === undefined) e.ofrep = JSON.stringify(toOfrep(d));
+      f = e.ofrep;
+    }
     out += (i ? ',' : '') + f;
   }
   const metadata = cache.blocks.get('ofrep-metadata') ?? keep(cache.blocks, 'ofrep-metadata', JSON.stringify(bulkMetadata(snapshot)));
