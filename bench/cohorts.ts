@@ -37,6 +37,7 @@ const { values: opt } = parseArgs({
     events: { type: 'string', default: '10000000' },
     keep: { type: 'boolean', default: false },
     reuse: { type: 'boolean', default: false },
+    'generate-only': { type: 'boolean', default: false },
   },
 });
 const PERSONS = Number(opt.persons);
@@ -71,6 +72,10 @@ if (!reuse) {
   const { rows } = await c.query<{ id: string }>('SELECT id FROM projects LIMIT 1');
   await generate(c, Number(rows[0].id), { persons: PERSONS, events: EVENTS, now }, log);
   await c.end();
+}
+if (opt['generate-only']) {
+  log('generated; --generate-only: no measurement');
+  process.exit(0);
 }
 
 // --- the real services -------------------------------------------------------------------
