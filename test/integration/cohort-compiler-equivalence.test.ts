@@ -21,7 +21,7 @@ const COUNTRIES = ['DE', 'FR', 'US'];
 
 let t: TestContext;
 let projectId: number;
-let personIds: number[] = [];
+const personIds: number[] = [];
 const refs = new Map<string, CohortRef>();
 
 /** A deterministic generator (mulberry32), so the data set is the same every run. */
