@@ -16,9 +16,10 @@
  * compiled through De Morgan (`x OR NOT a` = NOT (a AND NOT x)). Cohort references inline
  * the referenced definition's part (a property cohort stays a predicate).
  *
- * A behavioural filter counts events per distinct_id first and only then maps the (much
- * fewer) distinct ids to persons, so the planner hashes the filtered events, not the whole
- * `person_distinct_ids` table; a person's count is the sum over their distinct ids, as before.
+ * A behavioural filter reads its events through the covering index of migration 006
+ * (project, event, time → distinct_id: an index-only scan), hashes those and joins them to
+ * `person_distinct_ids`, which is scanned, never hashed; a restricted (event-driven) query
+ * starts from the persons' own distinct ids. bench/results/cohorts-plans-*.txt has the plans.
  */
 import type { BehavioralFilter, CohortFilter, CohortDefinition, CohortNode, GroupNode } from './cohort-definition.js';
 import { durationMs, resolveDate } from './dates.js';
@@ -170,19 +171,17 @@ class Compiler {
     // "at most N" and "exactly 0" are complements of "at least N+1" / "at least 1".
     let complemented = false;
     let having = '';
-    if (count.op === 'gte' && count.value > 1) having = ` HAVING sum(ed.n) >= ${this.params.add(count.value)}::bigint`;
-    else if (count.op === 'eq' && count.value > 0) having = ` HAVING sum(ed.n) = ${this.params.add(count.value)}::bigint`;
+    if (count.op === 'gte' && count.value > 1) having = ` HAVING count(*) >= ${this.params.add(count.value)}::bigint`;
+    else if (count.op === 'eq' && count.value > 0) having = ` HAVING count(*) = ${this.params.add(count.value)}::bigint`;
     else if (count.op === 'eq') complemented = true;
     else if (count.op === 'lte') {
       complemented = true;
-      having = ` HAVING sum(ed.n) >= ${this.params.add(count.value + 1)}::bigint`;
+      having = ` HAVING count(*) >= ${this.params.add(count.value + 1)}::bigint`;
     }
-    const where = conds.join(' AND ');
-    const sql = having
-      ? `SELECT pdi.person_id FROM (SELECT e.distinct_id, count(*) AS n FROM events e WHERE ${where} GROUP BY e.distinct_id) AS ed` +
-        ` JOIN person_distinct_ids pdi ON pdi.project_id = $1 AND pdi.distinct_id = ed.distinct_id GROUP BY pdi.person_id${having}`
-      : `SELECT DISTINCT pdi.person_id FROM (SELECT DISTINCT e.distinct_id FROM events e WHERE ${where}) AS ed` +
-        ' JOIN person_distinct_ids pdi ON pdi.project_id = $1 AND pdi.distinct_id = ed.distinct_id';
+    // The filtered events are the hashed side; person_distinct_ids is scanned, not hashed.
+    const sql =
+      'SELECT pdi.person_id FROM events e JOIN person_distinct_ids pdi ON pdi.project_id = e.project_id AND pdi.distinct_id = e.distinct_id' +
+      ` WHERE ${conds.join(' AND ')} GROUP BY pdi.person_id${having}`;
     const set: Part = { kind: 'set', sql };
     if (node.operator === 'not_performed') complemented = !complemented;
     if (node.negate) complemented = !complemented;
