@@ -19,6 +19,7 @@
  * machine, and (from the CPU columns) what each added machine would carry.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -145,11 +146,14 @@ interface RefresherRun {
   failed: number;
   worker_cpu_cores: number[];
   whole_machine_cpu_cores: number;
+  /** the machine's 1-minute load average when the run started (other work skews the figures) */
+  loadavg_1m: number;
 }
 const refresherRuns: RefresherRun[] = [];
 for (const n of [1, 2]) {
   await pool.query("UPDATE cohorts SET next_run_at = now() - interval '1 second' WHERE project_id = $1", [projectId]);
   const since = new Date();
+  const loadavg = round(os.loadavg()[0]);
   const machine0 = machineBusyS();
   const t0 = performance.now();
   const workers = Array.from({ length: n }, (_, i) => startWorker(i));
@@ -178,9 +182,9 @@ for (const n of [1, 2]) {
   for (const w of workers) w.kill('SIGTERM');
   await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode !== null ? r(null) : w.once('exit', r)))));
   const s = Number(span[0].s);
-  const run = { processes: n, cohorts: done, first_to_last_s: round(s, 1), cohorts_per_minute: Math.round((Math.max(done - 1, 1) / Math.max(s, 0.001)) * 60), failed, worker_cpu_cores: cpu, whole_machine_cpu_cores: machineCores };
+  const run = { processes: n, cohorts: done, first_to_last_s: round(s, 1), cohorts_per_minute: Math.round((Math.max(done - 1, 1) / Math.max(s, 0.001)) * 60), failed, worker_cpu_cores: cpu, whole_machine_cpu_cores: machineCores, loadavg_1m: loadavg };
   refresherRuns.push(run);
-  log(`refreshers ×${n}: ${done} cohorts in ${run.first_to_last_s} s (first to last) = ${run.cohorts_per_minute} cohorts/min; worker CPU ${cpu.join(' + ')} cores; machine ${machineCores} cores`);
+  log(`refreshers ×${n}: ${done} cohorts in ${run.first_to_last_s} s (first to last) = ${run.cohorts_per_minute} cohorts/min; worker CPU ${cpu.join(' + ')} cores; machine ${machineCores} cores (load average ${loadavg} at start)`);
 }
 
 // --- 2. API processes ------------------------------------------------------------------------
@@ -195,6 +199,7 @@ interface ApiRun {
   redis_cpu_cores: number;
   load_generator_cpu_cores: number;
   whole_machine_cpu_cores: number;
+  loadavg_1m: number;
 }
 const apiRuns: ApiRun[] = [];
 const headers = { authorization: `Bearer ${seeded.token}`, 'content-type': 'application/json' };
@@ -202,6 +207,7 @@ const bodies = seeded.distinctIds.map((d) => JSON.stringify({ distinct_id: d }))
 for (const n of [1, 2]) {
   const sb = await startSwitchboard({ DATABASE_URL: dbUrl, REDIS_URL: redisUrl, REDIS_PREFIX: prefix }, { workers: n });
   const pids = childPids(sb.proc.pid!);
+  const loadavg = round(os.loadavg()[0]);
   let cpu0: number[] = [];
   let r0 = 0;
   let m0 = 0;
@@ -250,9 +256,10 @@ for (const n of [1, 2]) {
     redis_cpu_cores: round((r1 - r0) / wall),
     load_generator_cpu_cores: round((self1.user - self0.user + self1.system - self0.system) / 1e6 / wall),
     whole_machine_cpu_cores: round((m1 - m0) / wall),
+    loadavg_1m: loadavg,
   };
   apiRuns.push(run);
-  log(`API ×${n}: ${run.req_per_s} handshakes/s, p50 ${run.p50_ms} ms, p99 ${run.p99_ms} ms, non-2xx ${run.non_2xx}; API CPU ${run.api_cpu_cores.join(' + ')} cores, Redis ${run.redis_cpu_cores}, load generator ${run.load_generator_cpu_cores}, machine ${run.whole_machine_cpu_cores}`);
+  log(`API ×${n}: ${run.req_per_s} handshakes/s, p50 ${run.p50_ms} ms, p99 ${run.p99_ms} ms, non-2xx ${run.non_2xx}; API CPU ${run.api_cpu_cores.join(' + ')} cores, Redis ${run.redis_cpu_cores}, load generator ${run.load_generator_cpu_cores}, machine ${run.whole_machine_cpu_cores} (load average ${loadavg} at start)`);
 }
 
 const out = path.resolve('bench/results', `horizontal-${started.toISOString().slice(0, 10)}.json`);
