@@ -1,8 +1,9 @@
 /**
  * Redis bytes per cohort membership and the cost of a membership read (docs/cohorts.md).
- * Writes member sets through the real MembershipStore under a throw-away prefix, reads
- * MEMORY USAGE (SAMPLES 0: exact) and OBJECT ENCODING, times `isMember` over 20 cohorts,
- * then deletes everything it wrote.
+ * Writes member versions through the real MembershipStore (chunked intsets/bitmaps,
+ * membership-lua.ts) under a throw-away prefix, reads their exact bytes (the store's
+ * `bytes`: MEMORY USAGE SAMPLES 0 of every key of the version), times `isMember` over 20
+ * cohorts, then deletes everything it wrote.
  *
  *   npx tsx bench/cohort-memory.ts                      # REDIS_URL or redis://127.0.0.1:6379/0
  *   REDIS_URL=redis://127.0.0.1:6390 npx tsx bench/cohort-memory.ts
@@ -21,27 +22,23 @@ const P = 1;
 
 const [, intsetMax] = (await redis.config('GET', 'set-max-intset-entries')) as [string, string];
 console.log(`redis ${url}, set-max-intset-entries=${intsetMax}`);
-console.log('| members | kind of member | encoding | bytes | bytes / member | write ms |');
-console.log('|---:|---|---|---:|---:|---:|');
+console.log('| members | kind of member | bytes | bytes / member | write ms |');
+console.log('|---:|---|---:|---:|---:|');
 
 async function measure(cohortId: number, members: string[], label: string) {
   const ms = await store.writeVersion(P, cohortId, 1, members);
   await store.switchTo(P, cohortId, 1);
-  const key = keys.cohortMembers(P, cohortId, 1);
-  const bytes = Number(await redis.memory('USAGE', key, 'SAMPLES', 0));
-  const encoding = await redis.object('ENCODING', key);
-  console.log(`| ${members.length.toLocaleString('en')} | ${label} | ${encoding} | ${bytes.toLocaleString('en')} | ${(bytes / members.length).toFixed(1)} | ${ms.toFixed(0)} |`);
+  const bytes = await store.bytes(P, cohortId, 1);
+  console.log(`| ${members.length.toLocaleString('en')} | ${label} | ${bytes.toLocaleString('en')} | ${(bytes / members.length).toFixed(1)} | ${ms.toFixed(0)} |`);
 }
 
 const personIds = (n: number, from = 1_000_000) => Array.from({ length: n }, (_, i) => String(from + i));
 let cohort = 1;
 for (const n of [500, 10_000, 100_000, 1_000_000]) await measure(cohort++, personIds(n), 'person id (int32 range)');
-const shuffled = personIds(200_000);
-for (let i = shuffled.length - 1; i > 0; i--) {
-  const j = (i * 2_654_435_761) % (i + 1);
-  [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+for (const every of [10, 40, 200]) {
+  const sparse = Array.from({ length: 20_000 }, (_, i) => String(1_000_000 + i * every));
+  await measure(cohort++, sparse, `person id, one in ${every} ids`);
 }
-await measure(cohort++, shuffled, 'person id, unsorted order');
 await measure(cohort++, personIds(100_000, 3_000_000_000), 'person id (> 2^31)');
 await measure(cohort++, Array.from({ length: 100_000 }, (_, i) => `d:user-${i}@example.com`), '`d:<distinct_id>` (24 chars)');
 

@@ -4,6 +4,7 @@
  * cohorts (SQL + versioned Redis sets in the documented layout) and 65 definitions (through
  * the definitions service, so they are validated and compiled like any admin change).
  */
+import { createMembershipStore } from '../src/adapters/redis/membership-store.js';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config.js';
 import { composeAll as compose } from '../src/composition.js';
@@ -70,6 +71,7 @@ export async function seed(env: BenchEnv): Promise<Seeded> {
   await waitForRedis(redis, 3_000);
   await waitForRedis(c.redis, 3_000);
   const keys = createKeys(env.prefix);
+  const membership = createMembershipStore({ redis, bulk: redis, keys });
   try {
     const project = await c.projects.create({ keyId: 0, actor: 'bench', projectIds: null }, { name: 'bench', tier: 'pro' });
     const p = project.id;
@@ -110,8 +112,9 @@ export async function seed(env: BenchEnv): Promise<Seeded> {
         [p, cohortKey(j), `Synthetic cohort ${j}`, members[j].length],
       );
       const id = Number(row.id);
-      const ids = members[j].map((i) => String(personIds[i]));
-      for (let k = 0; k < ids.length; k += 1000) pipe.sadd(keys.cohortMembers(p, id, 1), ...ids.slice(k, k + 1000));
+      const ids = members[j].map((i) => personIds[i]).sort((x, y) => x - y).map(String);
+      // The membership store's layout (chunked intsets/bitmaps, membership-lua.ts).
+      await membership.writeVersion(p, id, 1, ids);
       pipe.set(keys.cohortCurrent(p, id), '1');
       memberships += ids.length;
     }

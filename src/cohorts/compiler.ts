@@ -4,11 +4,22 @@
  * User input (property keys and values, event names, prefixes, regexes, dates) only ever
  * travels as `$n` parameters; identifiers and operators are fixed text.
  *
- * Each node compiles either to a predicate on `persons p` (person-property filters and
- * groups of them: one scan) or to a set (a SELECT of person_id: behavioural filters,
- * cohort references). Groups mixing both use INTERSECT / UNION; negated sets use
- * `universe EXCEPT set`, which PostgreSQL runs as a hashed or sorted set operation (no
- * NOT IN over a large subquery).
+ * Each node compiles to one of three parts:
+ * - a predicate on `persons p` (person-property filters and groups of them: one scan);
+ * - a set (a SELECT of person_id: behavioural filters, static cohorts);
+ * - a negated set (the complement of a set, kept unresolved).
+ * An AND group intersects its sets, filters the result by its predicates through a join on
+ * `persons` (index lookups for a small set, not a scan of every person), and subtracts its
+ * negated sets: `b AND NOT a` is `b EXCEPT a`, so a nested cohort costs about the sum of its
+ * parts (issue 16). Only a negated set with no positive sibling (a lone NOT, a root NOT, an
+ * all-negated AND) becomes `all persons EXCEPT set`. An OR group holding a negated set is
+ * compiled through De Morgan (`x OR NOT a` = NOT (a AND NOT x)). Cohort references inline
+ * the referenced definition's part (a property cohort stays a predicate).
+ *
+ * A behavioural filter reads its events through the covering index of migration 006
+ * (project, event, time → distinct_id: an index-only scan), hashes those and joins them to
+ * `person_distinct_ids`, which is scanned, never hashed; a restricted (event-driven) query
+ * starts from the persons' own distinct ids. bench/results/cohorts-plans-*.txt has the plans.
  */
 import type { BehavioralFilter, CohortFilter, CohortDefinition, CohortNode, GroupNode } from './cohort-definition.js';
 import { durationMs, resolveDate } from './dates.js';
@@ -23,6 +34,8 @@ export interface CompileContext {
   cohortRefs: ReadonlyMap<string, Pick<CohortRef, 'id' | 'kind' | 'definition'>>;
   /** consider only the persons in `$2` (bigint[]); bind them with `bindPersonIds` */
   restrictToPersonIds?: boolean;
+  /** rows in ascending person_id (materialization streams them into Redis chunk by chunk) */
+  ordered?: boolean;
 }
 
 /** One statement for pg: `pool.query(text, values)`. */
@@ -45,7 +58,7 @@ const MAX_TEXT = 1_000_000;
 /** Deepest chain of cohort references followed while compiling. */
 const MAX_REF_DEPTH = 16;
 
-type Part = { kind: 'pred'; sql: string } | { kind: 'set'; sql: string };
+type Part = { kind: 'pred'; sql: string } | { kind: 'set'; sql: string } | { kind: 'neg'; sql: string };
 
 class Params implements ParamSink {
   readonly values: unknown[] = [];
@@ -57,6 +70,7 @@ class Params implements ParamSink {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 const iso = (ms: number) => new Date(ms).toISOString();
+const paren = (sqls: string[], op: string) => (sqls.length === 1 ? sqls[0] : sqls.map((s) => `(${s})`).join(op));
 
 class Compiler {
   readonly params = new Params();
@@ -72,13 +86,17 @@ class Compiler {
     return `SELECT p.id AS person_id FROM persons p WHERE p.project_id = $1${this.restrict ? ' AND p.id = ANY($2::bigint[])' : ''}`;
   }
 
+  /** The part as a SELECT of person_id. */
   toSet(part: Part): string {
-    return part.kind === 'set' ? part.sql : `${this.universe()} AND (${part.sql})`;
+    if (part.kind === 'set') return part.sql;
+    if (part.kind === 'pred') return `${this.universe()} AND (${part.sql})`;
+    return `(${this.universe()}) EXCEPT (${part.sql})`;
   }
 
   complement(part: Part): Part {
     if (part.kind === 'pred') return { kind: 'pred', sql: `NOT (${part.sql})` };
-    return { kind: 'set', sql: `(${this.universe()}) EXCEPT (${part.sql})` };
+    if (part.kind === 'set') return { kind: 'neg', sql: part.sql };
+    return { kind: 'set', sql: part.sql };
   }
 
   node(node: CohortNode, stack: string[]): Part {
@@ -98,18 +116,37 @@ class Compiler {
 
   group(node: GroupNode, stack: string[]): Part {
     const parts = node.values.map((v) => this.node(v, stack));
+    const part = node.type === 'AND' ? this.and(parts) : this.or(parts);
+    return node.negate ? this.complement(part) : part;
+  }
+
+  /** AND of parts: (sets INTERSECT, filtered by the predicates) EXCEPT the negated sets. */
+  and(parts: Part[]): Part {
     const preds = parts.filter((p) => p.kind === 'pred').map((p) => p.sql);
     const sets = parts.filter((p) => p.kind === 'set').map((p) => p.sql);
-    const joiner = node.type === 'AND' ? ' AND ' : ' OR ';
-    let part: Part;
-    if (sets.length === 0) {
-      part = { kind: 'pred', sql: preds.length === 1 ? preds[0] : `(${preds.join(joiner)})` };
-    } else {
-      const operands = preds.length ? [this.toSet({ kind: 'pred', sql: preds.join(joiner) }), ...sets] : sets;
-      const op = node.type === 'AND' ? ' INTERSECT ' : ' UNION ';
-      part = { kind: 'set', sql: operands.length === 1 ? operands[0] : operands.map((s) => `(${s})`).join(op) };
+    const negs = parts.filter((p) => p.kind === 'neg').map((p) => p.sql);
+    const pred = preds.length === 1 ? preds[0] : `(${preds.join(' AND ')})`;
+    if (sets.length === 0 && negs.length === 0) return { kind: 'pred', sql: pred };
+    if (sets.length === 0 && preds.length === 0) return { kind: 'neg', sql: paren(negs, ' UNION ') };
+    let positive: string;
+    if (sets.length === 0) positive = this.toSet({ kind: 'pred', sql: pred });
+    else {
+      positive = paren(sets, ' INTERSECT ');
+      // Filter the (usually small) set by the predicates: a join on persons' primary key.
+      if (preds.length) positive = `SELECT s.person_id FROM (${positive}) AS s JOIN persons p ON p.id = s.person_id WHERE p.project_id = $1 AND ${pred}`;
     }
-    return node.negate ? this.complement(part) : part;
+    if (negs.length === 0) return { kind: 'set', sql: positive };
+    return { kind: 'set', sql: `(${positive}) EXCEPT ${negs.map((n) => `(${n})`).join(' EXCEPT ')}` };
+  }
+
+  /** OR of parts: UNION of sets (predicates in one scan); with a negated set, NOT (AND of the complements). */
+  or(parts: Part[]): Part {
+    if (parts.some((p) => p.kind === 'neg')) return this.complement(this.and(parts.map((p) => this.complement(p))));
+    const preds = parts.filter((p) => p.kind === 'pred').map((p) => p.sql);
+    const sets = parts.filter((p) => p.kind === 'set').map((p) => p.sql);
+    if (sets.length === 0) return { kind: 'pred', sql: preds.length === 1 ? preds[0] : `(${preds.join(' OR ')})` };
+    const operands = preds.length ? [this.toSet({ kind: 'pred', sql: preds.join(' OR ') }), ...sets] : sets;
+    return { kind: 'set', sql: paren(operands, ' UNION ') };
   }
 
   behavioral(node: BehavioralFilter): Part {
@@ -127,7 +164,8 @@ class Compiler {
       if (w.to !== undefined) conds.push(`e.time <= ${this.params.add(iso(resolveDate(w.to, this.ctx.now)))}::timestamptz`);
     }
     for (const t of node.where ?? []) conds.push(propertyPredicate(t, 'e.properties', this.params, this.ctx.now));
-    if (this.restrict) conds.push('pdi.person_id = ANY($2::bigint[])');
+    // Restricted (event-driven) queries read only the events of the persons' distinct ids (events_person_idx).
+    if (this.restrict) conds.push('e.distinct_id IN (SELECT r.distinct_id FROM person_distinct_ids r WHERE r.project_id = $1 AND r.person_id = ANY($2::bigint[]))');
 
     const count = node.count ?? { op: 'gte' as const, value: 1 };
     // "at most N" and "exactly 0" are complements of "at least N+1" / "at least 1".
@@ -140,12 +178,11 @@ class Compiler {
       complemented = true;
       having = ` HAVING count(*) >= ${this.params.add(count.value + 1)}::bigint`;
     }
-    const set: Part = {
-      kind: 'set',
-      sql:
-        'SELECT pdi.person_id FROM events e JOIN person_distinct_ids pdi ON pdi.project_id = e.project_id AND pdi.distinct_id = e.distinct_id' +
-        ` WHERE ${conds.join(' AND ')} GROUP BY pdi.person_id${having}`,
-    };
+    // The filtered events are the hashed side; person_distinct_ids is scanned, not hashed.
+    const sql =
+      'SELECT pdi.person_id FROM events e JOIN person_distinct_ids pdi ON pdi.project_id = e.project_id AND pdi.distinct_id = e.distinct_id' +
+      ` WHERE ${conds.join(' AND ')} GROUP BY pdi.person_id${having}`;
+    const set: Part = { kind: 'set', sql };
     if (node.operator === 'not_performed') complemented = !complemented;
     if (node.negate) complemented = !complemented;
     return complemented ? this.complement(set) : set;
@@ -166,7 +203,8 @@ class Compiler {
       if (stack.includes(node.key)) throw new CohortCompileError('validation_error', `cohort references form a cycle: ${[...stack, node.key].join(' -> ')}`);
       if (stack.length >= MAX_REF_DEPTH) throw new CohortCompileError('query_size', `cohort references nest deeper than ${MAX_REF_DEPTH}`);
       if (!ref.definition) throw new CohortCompileError('validation_error', `referenced cohort ${node.key} has no definition`);
-      part = { kind: 'set', sql: this.toSet(this.node(ref.definition, [...stack, node.key])) };
+      // Inlined as its own part: a property cohort stays a predicate, a NOT stays unresolved.
+      part = this.node(ref.definition, [...stack, node.key]);
     }
     let complemented = node.operator === 'not_in';
     if (node.negate) complemented = !complemented;
@@ -184,7 +222,8 @@ class Compiler {
 export function compileCohort(definition: CohortDefinition, ctx: CompileContext, selfKey?: string): CompiledQuery {
   const c = new Compiler(ctx);
   const root = c.node(definition, selfKey ? [selfKey] : []);
-  const text = root.kind === 'set' ? `SELECT person_id FROM (${root.sql}) AS members` : c.toSet(root);
+  let text = root.kind === 'set' ? `SELECT person_id FROM (${root.sql}) AS members` : c.toSet(root);
+  if (ctx.ordered) text = `SELECT person_id FROM (${text}) AS ordered ORDER BY person_id`;
   if (c.params.values.length > MAX_PARAMS || text.length > MAX_TEXT) {
     throw new CohortCompileError('query_size', `the compiled query is too large (${c.params.values.length} parameters, ${text.length} characters)`);
   }

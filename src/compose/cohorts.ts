@@ -19,7 +19,7 @@ export function composeCohorts(infra: Infra) {
 
   const refreshCohort = once(() =>
     createRefreshCohort({
-      leases: s().leases, runQuery: s().runQuery, cohorts: s().cohorts, runs: s().runs, staticMembers: s().staticMembers, membership: s().membership,
+      leases: s().leases, runQuery: s().runQuery, streamQuery: s().streamQuery, cohorts: s().cohorts, runs: s().runs, staticMembers: s().staticMembers, membership: s().membership,
       notify, logger: logger.child({ component: 'cohort-refresh' }), query: { timeoutMs: infra.config.COHORT_QUERY_TIMEOUT_MS },
     }),
   );

@@ -3,7 +3,7 @@ import { createAdminKeyStore } from '../adapters/postgres/admin-key-store.js';
 import { createEventPartitions } from '../adapters/postgres/event-partitions.js';
 import { createArchiveCleanupStore } from '../adapters/postgres/archive-cleanup-store.js';
 import { createAuditStore } from '../adapters/postgres/audit-store.js';
-import { createCohortQueryRunner } from '../adapters/postgres/cohort-query-runner.js';
+import { createCohortQueryRunner, createCohortQueryStream } from '../adapters/postgres/cohort-query-runner.js';
 import { createCohortRunStore } from '../adapters/postgres/cohort-run-store.js';
 import { createCohortStore } from '../adapters/postgres/cohort-store.js';
 import { createDefinitionStore } from '../adapters/postgres/definition-store.js';
@@ -48,6 +48,7 @@ export function createStores(c: StoreConnections) {
     archiveCleanup: once(() => createArchiveCleanupStore(c.pool())),
     eventPartitions: once(() => createEventPartitions(c.pool())),
     runQuery: once(() => createCohortQueryRunner(c.pool())),
+    streamQuery: once(() => createCohortQueryStream(c.pool())),
     snapshotSource: once(() => createSnapshotSource(c.pool())),
     // Materialization writes big pipelines; membership reads here serve admin views and
     // listeners, not handshakes: one connection without the decision path's timeout.

@@ -24,8 +24,8 @@ export interface MemberChange {
 }
 
 export interface MembershipStore {
-  /** writes `members` as version `version` (not live yet); returns ms spent */
-  writeVersion(projectId: number, cohortId: number, version: number, members: Iterable<string>): Promise<number>;
+  /** writes `members` (person ids ascending, `d:` ids anywhere; may be streamed) as version `version` (not live yet); returns ms spent */
+  writeVersion(projectId: number, cohortId: number, version: number, members: Iterable<string> | AsyncIterable<string>): Promise<number>;
   /** makes `version` live, only forwards; the previous version (0: none), or -1 when a newer one is live */
   switchTo(projectId: number, cohortId: number, version: number): Promise<number>;
   /** deletes one version's set (never the live one: callers pass versions they replaced) */

@@ -79,7 +79,7 @@ export function createFakeMembershipStore() {
       const c = of(projectId, cohortId);
       c.sets.delete(version);
       const set = new Set<string>();
-      for (const m of members) {
+      for await (const m of members) {
         if (f && set.size >= f.afterMembers) break;
         set.add(m);
       }

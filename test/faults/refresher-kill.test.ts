@@ -24,7 +24,12 @@ let cohortId: number;
 const workers: ChildWorker[] = [];
 
 // The pointer and the SCARD of the set it names, read in one script: what one reader can see.
-const READ = `local v = redis.call('GET', KEYS[1]) if not v then return {false, 0} end return {v, redis.call('SCARD', ARGV[1] .. v)}`;
+/** The live version and its member count, in one script (the chunked layout of membership-lua.ts). */
+const READ = `local v = redis.call('GET', KEYS[1]) if not v then return {false, 0} end
+local index = ARGV[1] .. v
+local n = redis.call('SCARD', index .. ':d')
+for _, c in ipairs(redis.call('SMEMBERS', index)) do n = n + redis.call('SCARD', index .. ':s' .. c) + redis.call('BITCOUNT', index .. ':b' .. c) end
+return {v, n}`;
 
 beforeAll(async () => {
   t = await createTestContext({ RUN_WORKER: 'false' });

@@ -73,7 +73,7 @@ describe('the migration to monthly partitions', () => {
     const before = (await client.query(FINGERPRINT)).rows[0];
     expect(before.n).toBeGreaterThan(20_000);
 
-    expect(await migrate(databaseUrl(name))).toEqual(['005_events_partitioned']);
+    expect(await migrate(databaseUrl(name))).toEqual(['005_events_partitioned', '006_events_covering_index']);
 
     const after = (await client.query(FINGERPRINT)).rows[0];
     expect(after).toEqual(before);

@@ -3,6 +3,7 @@
  * static-follow update, and event-driven changes of an active cohort keep `member_count`
  * exact (issue 12, item 3).
  */
+import { readVersionMembers } from '../../src/adapters/redis/membership-store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
@@ -29,7 +30,7 @@ const cohort = async (key: string) => (await t.http.get(admin(`/cohorts/${key}`)
 const membersOf = async (key: string) => {
   const c = await t.cohorts.service.get(p.id, key);
   const v = await t.redis.get(t.keys.cohortCurrent(p.id, c.id));
-  return v === null ? [] : (await t.redis.smembers(t.keys.cohortMembers(p.id, c.id, Number(v)))).sort();
+  return v === null ? [] : (await readVersionMembers(t.redis, t.keys, p.id, c.id, Number(v))).sort();
 };
 const personId = async (distinctId: string) => (await t.identity.resolve(p.id, distinctId)).personId;
 

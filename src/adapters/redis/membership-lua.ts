@@ -1,12 +1,20 @@
 /**
- * Lua for cohort membership in Redis (docs/cohorts.md, "Redis key layout"). A cohort's
- * members live in a versioned SET (`keys.cohortMembers`); `keys.cohortCurrent` names the
- * live version. Every reader reads the pointer and the set inside one script, so it sees
- * one whole version, old or new, never a half-written one.
+ * Lua for cohort membership in Redis (docs/scaling.md, "Membership layout"). A cohort's
+ * materialized version is stored compactly over person ids (issue 16: at most 4 bytes per
+ * membership with Redis's default settings):
+ * - person ids are cut into chunks of CHUNK_IDS (16,384) ids; a chunk holding at most
+ *   INTSET_MAX (512, Redis's default set-max-intset-entries) members is a SET of the ids'
+ *   offsets in the chunk, which Redis keeps as an intset of 16-bit integers (2 bytes each);
+ *   a fuller chunk is a bitmap string of 2,048 bytes (under 4 bytes per member, since it
+ *   has more than 512). Keys: `<base><version>:s<chunk>` and `<base><version>:b<chunk>`;
+ * - `<base><version>:d` holds the static cohort's distinct ids that have no person yet;
+ * - `<base><version>` (keys.cohortMembers) is the version's index: the SET of its chunk
+ *   numbers, used to drop and measure a version.
+ * `keys.cohortCurrent` names the live version. Every reader reads the pointer and the chunk
+ * inside one script, so it sees one whole version, old or new, never a half-written one.
  *
- * All keys of a project share the `{p<id>}` hash tag: the member-set key a script builds
- * from a base plus the version it read lies in the same Redis Cluster slot as the
- * declared pointer key.
+ * All keys of a project share the `{p<id>}` hash tag: keys a script builds from a base
+ * plus the version it read lie in the same Redis Cluster slot as the declared pointer key.
  */
 import { createHash } from 'node:crypto';
 
@@ -18,6 +26,23 @@ export interface LuaScript {
 
 const script = (lua: string): LuaScript => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
 
+/** Person ids per chunk: offsets fit a 16-bit intset entry. */
+export const CHUNK_IDS = 16_384;
+/** Most members of an intset chunk (Redis's default set-max-intset-entries); more make a bitmap. */
+export const INTSET_MAX = 512;
+
+/**
+ * Lua helpers shared by the readers and the writers: `sb_chunk(person_id)` -> chunk number
+ * (decimal string) and offset of a person id (a decimal string, below 2^53).
+ */
+const CHUNK_LUA = `
+local function sb_chunk(person_id)
+  local n = tonumber(person_id)
+  local chunk = math.floor(n / ${CHUNK_IDS})
+  return string.format('%d', chunk), n - chunk * ${CHUNK_IDS}
+end
+`;
+
 /**
  * The membership check as a Lua function, to fold into a larger script (the handshake's
  * identity + membership script):
@@ -25,30 +50,36 @@ const script = (lua: string): LuaScript => ({ lua, sha: createHash('sha1').updat
  *   sb_cohort_membership(current_keys, bases, person_id, distinct_ids) -> hits, versions
  *
  * - current_keys[i]: `keys.cohortCurrent(p, cohort_i)` (declare them in KEYS)
- * - bases[i]:        `keys.cohortMembersBase(p, cohort_i)`; the set is `bases[i] .. version`
+ * - bases[i]:        `keys.cohortMembersBase(p, cohort_i)`; the version's keys start `bases[i] .. version`
  * - person_id:       decimal person id, or '' when the person is unknown
- * - distinct_ids:    the request's distinct ids, checked as `d:<id>` (static ids not seen yet)
+ * - distinct_ids:    the request's distinct ids, checked in the version's `:d` set (static ids not seen yet)
  * Returns two arrays of #current_keys entries: hits[i] = 1 or 0; versions[i] = the version
  * read (a string) or false when the cohort has no materialization yet.
- * Cost: one MGET of every pointer, then one SMISMEMBER per materialized cohort (O(1) per
- * member checked). At most a few thousand cohorts per call (Lua's unpack limit).
+ * Cost: one MGET of every pointer, then per materialized cohort one SISMEMBER and, on a
+ * miss, one GETBIT (both O(1)), plus one SMISMEMBER when distinct ids are given.
+ * At most a few thousand cohorts per call (Lua's unpack limit).
  */
-export const MEMBERSHIP_LUA_FUNCTION = `
+export const MEMBERSHIP_LUA_FUNCTION = `${CHUNK_LUA}
 local function sb_cohort_membership(current_keys, bases, person_id, distinct_ids)
   local hits, versions = {}, {}
-  local probe = {}
-  if person_id ~= '' then probe[#probe + 1] = person_id end
-  for j = 1, #distinct_ids do probe[#probe + 1] = 'd:' .. distinct_ids[j] end
   if #current_keys == 0 then return hits, versions end
+  local chunk, offset
+  if person_id ~= '' then chunk, offset = sb_chunk(person_id) end
   -- One MGET for every pointer (one command instead of one GET per cohort).
   local live = redis.call('MGET', unpack(current_keys))
   for i = 1, #current_keys do
     local v = live[i]
     local hit = 0
-    if v and #probe > 0 then
-      local found = redis.call('SMISMEMBER', bases[i] .. v, unpack(probe))
-      for j = 1, #found do
-        if found[j] == 1 then hit = 1; break end
+    if v then
+      local prefix = bases[i] .. v
+      if chunk then
+        if redis.call('SISMEMBER', prefix .. ':s' .. chunk, offset) == 1 or redis.call('GETBIT', prefix .. ':b' .. chunk, offset) == 1 then hit = 1 end
+      end
+      if hit == 0 and #distinct_ids > 0 then
+        local found = redis.call('SMISMEMBER', prefix .. ':d', unpack(distinct_ids))
+        for j = 1, #found do
+          if found[j] == 1 then hit = 1; break end
+        end
       end
     end
     hits[i] = hit
@@ -90,17 +121,44 @@ return cur
 /**
  * Adds or removes members of the live version (event-driven updates, static edits).
  * KEYS[1]: cohortCurrent; ARGV[1]: cohortMembersBase; ARGV[2]: 'add' or 'rem';
- * ARGV[3..]: members (at most a few thousand per call).
+ * ARGV[3..]: members, person ids or `d:<distinct_id>` (at most a few thousand per call).
+ * An intset chunk that grows past INTSET_MAX members is turned into a bitmap on the spot,
+ * so the layout stays compact between refreshes.
  * Reply: { the version changed, how many members were added or removed }, or nil when the
- * cohort has no live version (nothing done, so no stray set is ever created for a dropped
+ * cohort has no live version (nothing done, so no stray key is ever created for a dropped
  * version).
  */
-export const APPLY = script(`
+export const APPLY = script(`${CHUNK_LUA}
 local v = redis.call('GET', KEYS[1])
 if not v then return nil end
-if #ARGV < 3 then return { tonumber(v), 0 } end
-local cmd = 'SADD'
-if ARGV[2] == 'rem' then cmd = 'SREM' end
-local n = redis.call(cmd, ARGV[1] .. v, unpack(ARGV, 3))
+local prefix = ARGV[1] .. v
+local add = ARGV[2] ~= 'rem'
+local n = 0
+for i = 3, #ARGV do
+  local m = ARGV[i]
+  if string.sub(m, 1, 2) == 'd:' then
+    if add then n = n + redis.call('SADD', prefix .. ':d', string.sub(m, 3))
+    else n = n + redis.call('SREM', prefix .. ':d', string.sub(m, 3)) end
+  else
+    local chunk, offset = sb_chunk(m)
+    local s, b = prefix .. ':s' .. chunk, prefix .. ':b' .. chunk
+    if add then
+      if redis.call('EXISTS', b) == 1 then
+        if redis.call('SETBIT', b, offset, 1) == 0 then n = n + 1 end
+      elseif redis.call('SADD', s, offset) == 1 then
+        n = n + 1
+        redis.call('SADD', prefix, chunk)
+        if redis.call('SCARD', s) > ${INTSET_MAX} then
+          local offsets = redis.call('SMEMBERS', s)
+          for j = 1, #offsets do redis.call('SETBIT', b, offsets[j], 1) end
+          redis.call('DEL', s)
+        end
+      end
+    else
+      if redis.call('SREM', s, offset) == 1 then n = n + 1
+      elseif redis.call('EXISTS', b) == 1 and redis.call('SETBIT', b, offset, 0) == 1 then n = n + 1 end
+    end
+  end
+end
 return { tonumber(v), n }
 `);

@@ -1,7 +1,8 @@
 /**
- * Materialized cohort membership in Redis: versioned SETs plus a pointer to the live
- * version (docs/cohorts.md). Writers build a version off to the side, then switch the
- * pointer atomically; readers read pointer and set in one script.
+ * Materialized cohort membership in Redis: versioned, chunked member sets (intsets of
+ * offsets or bitmaps per chunk of person ids, membership-lua.ts) plus a pointer to the live
+ * version (docs/cohorts.md, docs/scaling.md). Writers build a version off to the side, then
+ * switch the pointer atomically; readers read pointer and chunk in one script.
  *
  * Members are person ids as decimal strings, plus `d:<distinct_id>` for static-cohort ids
  * that have no person yet.
@@ -9,7 +10,7 @@
 import type { MemberRef, MembershipAnswer, MembershipStore } from '../../ports/membership-store.js';
 import type { Keys } from './keys.js';
 import { waitForRedis, type RedisClient } from './client.js';
-import { APPLY, IS_MEMBER, SWITCH, type LuaScript } from './membership-lua.js';
+import { APPLY, CHUNK_IDS, INTSET_MAX, IS_MEMBER, SWITCH, type LuaScript } from './membership-lua.js';
 
 /** Members per SADD/SREM command (and per Lua call): big enough to pipeline well, small for Lua's stack. */
 export const CHUNK = 5_000;
@@ -36,8 +37,47 @@ const ready = async (client: RedisClient) => {
   if (client.status !== 'ready') await waitForRedis(client, 2_000);
 };
 
+/**
+ * Every key of one version (its index, chunks and `:d` set), from its index; both names of
+ * each chunk, since an event-driven add may have turned an intset into a bitmap.
+ */
+async function keysOfVersion(client: RedisClient, index: string): Promise<string[]> {
+  const chunks = await client.smembers(index);
+  const out = [index, `${index}:d`];
+  for (const c of chunks) out.push(`${index}:s${c}`, `${index}:b${c}`);
+  return out;
+}
+
+/**
+ * The members of one version, person ids ascending, then `d:<distinct_id>` (for tests,
+ * benchmarks and tools; it reads the whole version).
+ */
+export async function readVersionMembers(client: RedisClient, keys: Keys, projectId: number, cohortId: number, version: number): Promise<string[]> {
+  const index = keys.cohortMembers(projectId, cohortId, version);
+  const chunks = (await client.smembers(index)).map(Number).sort((a, b) => a - b);
+  const ids: string[] = [];
+  for (const c of chunks) {
+    const offsets = (await client.smembers(`${index}:s${c}`)).map(Number).sort((a, b) => a - b);
+    const bits = await client.getBuffer(`${index}:b${c}`);
+    if (bits) for (let o = 0; o < bits.length * 8; o++) if (bits[o >> 3] & (0x80 >> (o & 7))) offsets.push(o);
+    for (const o of offsets.sort((a, b) => a - b)) ids.push(String(c * CHUNK_IDS + o));
+  }
+  const dids = (await client.smembers(`${index}:d`)).sort();
+  return [...ids, ...dids.map((d) => `d:${d}`)];
+}
+
 export function createMembershipStore(deps: MembershipStoreDeps): MembershipStore {
   const { redis, bulk, keys } = deps;
+  const versionKeys = (index: string) => keysOfVersion(bulk, index);
+  /** Unlinks every key of one version; returns how many existed. */
+  const dropKeys = async (index: string): Promise<number> => {
+    const all = await versionKeys(index);
+    let n = 0;
+    // The index goes last: a drop that fails half-way can be retried from it.
+    const rest = all.slice(1);
+    for (let i = 0; i < rest.length; i += CHUNK) n += await bulk.unlink(...rest.slice(i, i + CHUNK));
+    return n + (await bulk.unlink(index));
+  };
 
   async function apply(projectId: number, cohortId: number, op: 'add' | 'rem', members: string[]): Promise<{ version: number; changed: number } | null> {
     await ready(bulk);
@@ -69,17 +109,20 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
 
   return {
     /**
-     * Writes `members` as version `version` (not live yet): UNLINK leftovers of a failed
-     * run, then SADD in chunks of CHUNK, pipelined. An empty list leaves no set (an empty
-     * SET does not exist in Redis); the version is still valid once switched to.
-     * Returns ms spent.
+     * Writes `members` as version `version` (not live yet), streamed: UNLINK leftovers of a
+     * failed run, then each chunk of person ids as soon as the input moves past it (an intset
+     * of offsets, or a bitmap when it holds more than INTSET_MAX), pipelined; `d:` ids in
+     * batches of CHUNK. Person ids must come in ascending order (throws otherwise); `d:` ids
+     * may come anywhere. Memory: one chunk of offsets and ~40 commands in flight, whatever
+     * the cohort's size. An empty list leaves no key; the version is still valid once
+     * switched to. Returns ms spent.
      */
-    async writeVersion(projectId: number, cohortId: number, version: number, members: Iterable<string>): Promise<number> {
+    async writeVersion(projectId: number, cohortId: number, version: number, members: Iterable<string> | AsyncIterable<string>): Promise<number> {
       const started = performance.now();
       await ready(bulk);
-      const key = keys.cohortMembers(projectId, cohortId, version);
-      let pipe = bulk.pipeline().unlink(key);
-      let chunk: string[] = [];
+      const index = keys.cohortMembers(projectId, cohortId, version);
+      await dropKeys(index);
+      let pipe = bulk.pipeline();
       let queued = 0;
       const flush = async () => {
         const results = (await pipe.exec()) ?? [];
@@ -87,16 +130,52 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
         pipe = bulk.pipeline();
         queued = 0;
       };
-      for (const m of members) {
-        chunk.push(m);
-        if (chunk.length === CHUNK) {
-          pipe.sadd(key, ...chunk);
-          chunk = [];
-          // Bound client memory: at most ~40 commands (200k members) in flight.
-          if (++queued >= 40) await flush();
+      const queue = async () => {
+        if (++queued >= 40) await flush();
+      };
+      let chunk = -1;
+      let offsets: number[] = [];
+      let dids: string[] = [];
+      const writeChunk = async () => {
+        if (offsets.length === 0) return;
+        // The index first: a run that dies half-way leaves only chunks its index names (dropVersion finds them).
+        pipe.sadd(index, chunk);
+        if (offsets.length <= INTSET_MAX) pipe.sadd(`${index}:s${chunk}`, ...offsets);
+        else {
+          const bits = Buffer.alloc(CHUNK_IDS / 8);
+          for (const o of offsets) bits[o >> 3] |= 0x80 >> (o & 7); // Redis bit order: bit 0 is the most significant
+          pipe.set(`${index}:b${chunk}`, bits);
         }
+        offsets = [];
+        await queue();
+      };
+      for await (const m of members) {
+        if (m.startsWith('d:')) {
+          dids.push(m.slice(2));
+          if (dids.length === CHUNK) {
+            pipe.sadd(`${index}:d`, ...dids);
+            dids = [];
+            await queue();
+          }
+          continue;
+        }
+        const id = Number(m);
+        if (!Number.isSafeInteger(id) || id < 0) throw new Error(`membership: ${m} is not a person id`);
+        const c = Math.floor(id / CHUNK_IDS);
+        if (c !== chunk) {
+          if (c < chunk) throw new Error('membership: person ids must come in ascending order');
+          await writeChunk();
+          chunk = c;
+        }
+        const o = id - c * CHUNK_IDS;
+        if (offsets.length && offsets[offsets.length - 1] >= o) {
+          if (offsets[offsets.length - 1] === o) continue; // a duplicate
+          throw new Error('membership: person ids must come in ascending order');
+        }
+        offsets.push(o);
       }
-      if (chunk.length) pipe.sadd(key, ...chunk);
+      await writeChunk();
+      if (dids.length) pipe.sadd(`${index}:d`, ...dids);
       await flush();
       return performance.now() - started;
     },
@@ -114,15 +193,15 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
     async dropVersion(projectId: number, cohortId: number, version: number): Promise<void> {
       if (version <= 0) return;
       await ready(bulk);
-      await bulk.unlink(keys.cohortMembers(projectId, cohortId, version));
+      await dropKeys(keys.cohortMembers(projectId, cohortId, version));
     },
 
     /** Unlinks the pointer and the sets of versions `fromVersion..toVersion`; returns how many keys existed. */
     async dropAll(projectId: number, cohortId: number, fromVersion: number, toVersion: number): Promise<number> {
       await ready(bulk);
-      const doomed = [keys.cohortCurrent(projectId, cohortId)];
-      for (let v = Math.max(1, fromVersion); v <= toVersion; v++) doomed.push(keys.cohortMembers(projectId, cohortId, v));
-      return bulk.unlink(...doomed);
+      let removed = await bulk.unlink(keys.cohortCurrent(projectId, cohortId));
+      for (let v = Math.max(1, fromVersion); v <= toVersion; v++) removed += await dropKeys(keys.cohortMembers(projectId, cohortId, v));
+      return removed;
     },
 
     /** The live version, or null when the cohort was never materialized. */
@@ -151,10 +230,14 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
     isMember: async (projectId: number, cohortIds: number[], member: MemberRef): Promise<boolean[]> =>
       (await membership(projectId, cohortIds, member)).map((a) => a.member),
 
-    /** Redis bytes of one version's set (MEMORY USAGE, sampled), 0 when it has no set. */
+    /** Redis bytes of one version, every key of it (MEMORY USAGE, exact: SAMPLES 0), 0 when it has none. */
     async bytes(projectId: number, cohortId: number, version: number): Promise<number> {
       await ready(bulk);
-      return Number((await bulk.memory('USAGE', keys.cohortMembers(projectId, cohortId, version))) ?? 0);
+      const pipe = bulk.pipeline();
+      for (const k of await versionKeys(keys.cohortMembers(projectId, cohortId, version))) pipe.memory('USAGE', k, 'SAMPLES', '0');
+      let total = 0;
+      for (const [err, n] of (await pipe.exec()) ?? []) if (!err) total += Number(n ?? 0);
+      return total;
     },
   };
 }

@@ -3,6 +3,7 @@
  * the cohort modules, and rows written with plain SQL so the tests do not depend on the
  * feeds' or cohorts' HTTP APIs.
  */
+import { readVersionMembers } from '../../../src/adapters/redis/membership-store.js';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { createRedis } from '../../../src/adapters/redis/client.js';
@@ -69,7 +70,7 @@ export async function cohort(t: TestContext, projectId: number, key: string, def
 export async function liveMembers(t: TestContext, projectId: number, cohortId: number): Promise<number[]> {
   const v = await t.redis.get(t.keys.cohortCurrent(projectId, cohortId));
   if (v === null) return [];
-  return (await t.redis.smembers(t.keys.cohortMembers(projectId, cohortId, Number(v)))).map(Number).sort((a, b) => a - b);
+  return (await readVersionMembers(t.redis, t.keys, projectId, cohortId, Number(v))).map(Number).sort((a, b) => a - b);
 }
 
 export async function cohortRow(t: TestContext, cohortId: number) {

@@ -49,14 +49,29 @@ describe('compileCohort', () => {
     const props = compileCohort({ type: 'AND', values: [{ type: 'person', key: 'a', operator: 'is_set' }, { type: 'person', key: 'b', operator: 'gt', value: 3 }] }, ctx());
     expect(props.text).not.toMatch(/INTERSECT|UNION|EXCEPT/);
     const mixed = compileCohort({ type: 'AND', values: [{ type: 'person', key: 'a', operator: 'is_set' }, { type: 'behavioral', event: 'x', operator: 'not_performed' }] }, ctx());
-    expect(mixed.text).toMatch(/INTERSECT/);
+    // a AND NOT b: the persons matching a, EXCEPT b's set (never "all persons EXCEPT b" first).
     expect(mixed.text).toMatch(/EXCEPT/);
-    expect(mixed.text).not.toMatch(/NOT IN/);
+    expect(mixed.text).not.toMatch(/INTERSECT|NOT IN/);
+    expect(mixed.text.match(/FROM persons p/g)).toHaveLength(1);
+  });
+
+  it('compiles b AND NOT a as b EXCEPT a, and only a lone NOT as all persons EXCEPT a', () => {
+    const b = { type: 'behavioral', event: 'purchase', count: { op: 'gte', value: 3 } } as const;
+    const a = { type: 'behavioral', event: 'refund' } as const;
+    const nested = compileCohort({ type: 'AND', values: [b, { ...a, negate: true }] }, ctx());
+    expect(nested.text).not.toMatch(/FROM persons p/);
+    expect(nested.text).toMatch(/HAVING count\(\*\) >= \$\d+::bigint\) EXCEPT \(SELECT pdi\.person_id FROM events/);
+    const lone = compileCohort({ ...a, negate: true }, ctx());
+    expect(lone.text).toMatch(/^\(SELECT p\.id AS person_id FROM persons p WHERE p\.project_id = \$1\) EXCEPT/);
+    // A property filter on a set is a join on persons, not a scan of every person.
+    const filtered = compileCohort({ type: 'AND', values: [b, { type: 'person', key: 'country', operator: 'eq', value: 'US', negate: true }] }, ctx());
+    expect(filtered.text).toContain('JOIN persons p ON p.id = s.person_id');
+    expect(filtered.text).not.toMatch(/EXCEPT|INTERSECT/);
   });
 
   it('restricts to person ids through $2', () => {
     const q = bindPersonIds(compileCohort({ type: 'behavioral', event: 'x' }, ctx({ restrictToPersonIds: true })), [1, 2]);
-    expect(q.text).toContain('pdi.person_id = ANY($2::bigint[])');
+    expect(q.text).toContain('r.person_id = ANY($2::bigint[])');
     expect(q.values[1]).toEqual([1, 2]);
   });
 

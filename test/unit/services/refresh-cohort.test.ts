@@ -188,7 +188,7 @@ describe('refreshCohort (fakes)', () => {
     const s = setup({ maxMembers: 3 });
     const id = s.dynamic();
     s.runQuery.answerWith(() => [1, 2, 3, 4]);
-    expect(await s.refresh(id)).toEqual({ status: 'failed', code: 'capacity', message: '4 members exceed the limit of 3' });
+    expect(await s.refresh(id)).toEqual({ status: 'failed', code: 'capacity', message: 'more than 3 members (the limit)' });
     expect(s.membership.live(P, id)).toBeNull();
     expect(s.membership.versions(P, id)).toEqual([]);
     expect(s.history(id)[0]).toMatchObject({ errorCode: 'capacity', stats: expect.objectContaining({ rows: 4 }) });
