@@ -14,6 +14,7 @@ import { composeDecisions } from './compose/decisions.js';
 import { composeFeeds, type Feeds } from './compose/feeds.js';
 import { createInfra, type InfraOptions } from './compose/infra.js';
 import { composeRefresher, type RefresherSettings } from './compose/refresher.js';
+import { composeImports, liveOf } from './compose/live.js';
 
 export type ComposeOptions = InfraOptions;
 
@@ -33,6 +34,8 @@ function composeServices(config: Config, opts: ComposeOptions) {
     return infra.notifyDefinitions(projectId);
   });
   wireFeedListeners(feeds, cohorts);
+  // Decision streams follow persons the feeds change (docs/stream.md).
+  feeds.listeners.push(liveOf(infra).feedListener());
   return { infra, admin, feeds, cohorts, decisions };
 }
 
@@ -41,7 +44,7 @@ export function composeServe(config: Config, opts: ComposeOptions = {}) {
   const { infra, admin, feeds, cohorts, decisions } = composeServices(config, opts);
   const api = composeApi(infra, { admin, feeds, cohorts, decisions });
   const listener: RequestListener = api.listener;
-  if (config.RUN_WORKER) infra.background.push(composeRefresher(infra, cohorts));
+  if (config.RUN_WORKER) infra.background.push(composeRefresher(infra, cohorts), liveOf(infra).dispatcher());
   return {
     logger: infra.logger,
     listener,
@@ -56,6 +59,8 @@ export function composeServe(config: Config, opts: ComposeOptions = {}) {
 export function composeWorker(config: Config, opts: ComposeOptions = {}) {
   const infra = createInfra(config, opts);
   const refresher = composeRefresher(infra, composeCohorts(infra));
+  // The webhook outbox is delivered by the refresher's processes (docs/webhooks.md).
+  infra.background.push(liveOf(infra).dispatcher());
   return { logger: infra.logger, refresher, start: infra.start, close: infra.close };
 }
 
@@ -65,6 +70,8 @@ export function composeWorker(config: Config, opts: ComposeOptions = {}) {
  */
 export function composeCli(config: Config, opts: ComposeOptions = {}) {
   const { infra, admin, feeds, cohorts } = composeServices({ ...config, RUN_WORKER: false }, opts);
+  let jobs: ReturnType<typeof composeImports> | null = null;
+  const importJobs = () => (jobs ??= composeImports(infra, feeds, { resume: false }));
   return {
     logger: infra.logger as Logger,
     get projects() {
@@ -103,6 +110,13 @@ export function composeCli(config: Config, opts: ComposeOptions = {}) {
     get cohortsOfPerson() {
       return cohorts.membership.cohortsOfPerson;
     },
+    /** import jobs run in this process (the CLI's import) */
+    get importJobs() {
+      return importJobs();
+    },
+    get webhookAdmin() {
+      return liveOf(infra).webhookAdmin();
+    },
     start: infra.start,
     close: infra.close,
   };
@@ -119,7 +133,8 @@ export function composeAll(config: Config, opts: ComposeOptions & { refresher?: 
   const { infra, admin, feeds, cohorts, decisions } = composeServices(config, opts);
   const api = composeApi(infra, { admin, feeds, cohorts, decisions });
   const refresher = composeRefresher(infra, cohorts, opts.refresher);
-  if (config.RUN_WORKER) infra.background.push(refresher);
+  const live = liveOf(infra);
+  if (config.RUN_WORKER) infra.background.push(refresher, live.dispatcher());
   const s = infra.stores;
   // Build the whole graph now, so background work registers before start().
   void api.listener;
@@ -173,6 +188,12 @@ export function composeAll(config: Config, opts: ComposeOptions & { refresher?: 
     /** the express app alone (every route but the handshake's fast path) */
     expressApp: api.expressApp,
     readiness: infra.readiness,
+    /** decision streams, webhooks and import jobs (issue 20) */
+    streams: api.hub,
+    webhooks: { admin: live.webhookAdmin(), dispatcher: live.dispatcher(), store: s.webhooks },
+    webhookAdmin: live.webhookAdmin(),
+    importJobs: api.imports,
+    live: live.live(),
     start: infra.start,
     close: infra.close,
   };
