@@ -122,7 +122,7 @@ const sse = (event: string, id: string | null, data: string) => `${id ? `id: ${i
 
 export function createStreamHub(deps: StreamHubDeps) {
   const now = deps.now ?? Date.now;
-  const concurrency = deps.concurrency ?? 64;
+  const concurrency = deps.concurrency ?? 256;
   const resumeCapacity = deps.resumeCapacity ?? 20_000;
   const maxBuffered = deps.maxBuffered ?? 1 << 20;
   const byProject = new Map<number, Set<Conn>>();
