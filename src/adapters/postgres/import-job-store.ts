@@ -37,14 +37,14 @@ export function createImportJobStore(pool: Pool): ImportJobStore {
       const { rows } = await pool.query<{ row: string; field: string; message: string }>('SELECT row, field, message FROM import_job_errors WHERE job_id = $1 ORDER BY row, field LIMIT $2', [jobId, limit]);
       return rows.map((r) => ({ row: Number(r.row), field: r.field, message: r.message }));
     },
-    async claim(owner, leaseMs, jobId) {
+    async claim(_owner, leaseMs, jobId) {
       const { rows } = await pool.query<Row>(
-        `UPDATE import_jobs SET state = 'running', locked_until = now() + make_interval(secs => $2::double precision / 1000), started_at = COALESCE(started_at, now()), updated_at = now()
+        `UPDATE import_jobs SET state = 'running', locked_until = now() + make_interval(secs => $1::double precision / 1000), started_at = COALESCE(started_at, now()), updated_at = now()
           WHERE id = (SELECT id FROM import_jobs
-                       WHERE state IN ('queued', 'running') AND NOT cancel_requested AND (locked_until IS NULL OR locked_until < now()) AND ($3::bigint IS NULL OR id = $3)
+                       WHERE state IN ('queued', 'running') AND NOT cancel_requested AND (locked_until IS NULL OR locked_until < now()) AND ($2::bigint IS NULL OR id = $2)
                        ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
           RETURNING *`,
-        [owner, leaseMs, jobId ?? null],
+        [leaseMs, jobId ?? null],
       );
       return rows[0] ? jobOf(rows[0]) : null;
     },
