@@ -102,7 +102,10 @@ describe('GET /v1/stream', () => {
     const es = new EventSource(streamUrl('resumer'), { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'Last-Event-ID': hs.id! } }) });
     const got = await new Promise<MessageEvent>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no event')), 5_000);
-      es.addEventListener('decisions', (e) => (clearTimeout(timer), resolve(e as MessageEvent)));
+      es.addEventListener('decisions', (e) => {
+        clearTimeout(timer);
+        resolve(e as MessageEvent);
+      });
       es.addEventListener('handshake', () => reject(new Error('full handshake sent on resume')));
     });
     es.close();

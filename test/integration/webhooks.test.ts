@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookSender } from '../../src/adapters/http/webhook-sender.js';
+import { webhooksCommand } from '../../src/cli/webhooks.js';
 import { composeAll } from '../../src/composition.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
@@ -204,5 +205,26 @@ describe('delivery', () => {
     const again = ok(await t.http.patch(admin(`/webhooks/${dead.id}`)).set(t.admin).send({ enabled: false }));
     expect(again.enabled).toBe(false);
     expect((await t.http.delete(admin(`/webhooks/${dead.id}`)).set(t.admin)).status).toBe(204);
+  });
+
+  it('the CLI manages endpoints with the same rules', async () => {
+    const out: string[] = [];
+    const log = console.log;
+    console.log = (x: string) => out.push(x);
+    const run = (...args: string[]) => webhooksCommand(() => t.config).parseAsync(args, { from: 'user' });
+    try {
+      await run('add', rxUrl, '--project', String(p.id), '--events', 'survey.changed,person.deleted');
+      const added = JSON.parse(out.pop()!);
+      expect(added.secret).toMatch(/^whsec_/);
+      expect(added.event_types).toEqual(['survey.changed', 'person.deleted']);
+      await run('list', '--project', String(p.id));
+      expect(JSON.parse(out.pop()!).map((e: any) => e.id)).toContain(added.id);
+      await run('update', String(added.id), '--project', String(p.id), '--disable');
+      expect(JSON.parse(out.pop()!).enabled).toBe(false);
+      await run('remove', String(added.id), '--project', String(p.id));
+      await expect(run('add', 'ftp://x', '--project', String(p.id), '--events', 'flag.changed')).rejects.toThrow(/url/);
+    } finally {
+      console.log = log;
+    }
   });
 });
