@@ -5,6 +5,7 @@
 -- same transaction as the change it describes, with one `webhook_deliveries` row per
 -- subscribed endpoint); one `webhook_attempts` row per delivery attempt (the delivery log).
 -- Import jobs: one row per job with its state and counts, and the first 1,000 failed rows.
+-- Every table carries project_id (the schema's rule), child rows too.
 
 CREATE TABLE webhook_endpoints (
   id                    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -37,6 +38,7 @@ CREATE TABLE webhook_deliveries (
   id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   event_id         text NOT NULL REFERENCES webhook_events(id) ON DELETE CASCADE,
   endpoint_id      bigint NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  project_id       bigint NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
   -- pending -> delivered | failed (gave up after the retry window)
   state            text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
   attempts         integer NOT NULL DEFAULT 0,
@@ -54,6 +56,7 @@ CREATE INDEX webhook_deliveries_endpoint_idx ON webhook_deliveries (endpoint_id,
 CREATE TABLE webhook_attempts (
   id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   delivery_id  bigint NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+  project_id   bigint NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
   attempt      integer NOT NULL,
   status       integer,
   error        text,
@@ -98,6 +101,7 @@ CREATE INDEX import_jobs_open_idx ON import_jobs (state) WHERE state IN ('queued
 
 CREATE TABLE import_job_errors (
   job_id   bigint NOT NULL REFERENCES import_jobs(id) ON DELETE CASCADE,
+  project_id bigint NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
   row      bigint NOT NULL,
   field    text NOT NULL,
   message  text NOT NULL,

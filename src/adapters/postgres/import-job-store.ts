@@ -64,7 +64,8 @@ export function createImportJobStore(pool: Pool): ImportJobStore {
         const keep = b.errors.slice(0, room);
         if (keep.length) {
           await client.query(
-            `INSERT INTO import_job_errors (job_id, row, field, message) SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
+            `INSERT INTO import_job_errors (job_id, project_id, row, field, message)
+             SELECT $1, (SELECT project_id FROM import_jobs WHERE id = $1), * FROM unnest($2::bigint[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
             [jobId, keep.map((e) => e.row), keep.map((e) => e.field), keep.map((e) => e.message.slice(0, 1000))],
           );
         }

@@ -83,7 +83,7 @@ export function createWebhookStore(pool: Pool): WebhookStore {
            SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM targets)
            RETURNING id
          ), d AS (
-           INSERT INTO webhook_deliveries (event_id, endpoint_id) SELECT ev.id, targets.id FROM ev, targets RETURNING 1
+           INSERT INTO webhook_deliveries (event_id, endpoint_id, project_id) SELECT ev.id, targets.id, $2 FROM ev, targets RETURNING 1
          )
          SELECT count(*)::text AS n FROM d`,
         [event.id, event.projectId, event.type, JSON.stringify(event.payload)],
@@ -118,7 +118,8 @@ export function createWebhookStore(pool: Pool): WebhookStore {
     async recordAttempt(deliveryId, a, outcome) {
       await pool.query(
         `WITH log AS (
-           INSERT INTO webhook_attempts (delivery_id, attempt, status, error, latency_ms) VALUES ($1, $2, $3, $4, $5)
+           INSERT INTO webhook_attempts (delivery_id, project_id, attempt, status, error, latency_ms)
+           SELECT $1, project_id, $2, $3, $4, $5 FROM webhook_deliveries WHERE id = $1
          )
          UPDATE webhook_deliveries SET attempts = $2, last_status = $3, last_error = $4, state = $6, locked_until = NULL,
                 next_attempt_at = COALESCE(to_timestamp($7::double precision / 1000), next_attempt_at),
