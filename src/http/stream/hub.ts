@@ -19,11 +19,19 @@ import type { DecideOutcome, DecideService } from '../../services/decide.js';
 import type { Snapshots } from '../../services/snapshots.js';
 import { compact } from '../edge/handshake.js';
 
-/** The decision state a client holds: compact form per decision (`f\0key`, `c\0key`, `s`). */
+/**
+ * The decision state a client holds: the compact form per decision (`f\0key`, `c\0key`, `s`),
+ * kept as one flat JSON string of `[name, compact]` pairs (a Map of 65 short strings costs several
+ * times more memory per stream), parsed back only when an event is computed.
+ */
 interface State {
   id: string;
-  compacts: Map<string, string>;
+  text: string;
 }
+
+const parseState = (text: string): Map<string, string> => new Map(text ? (JSON.parse(text) as Array<[string, string]>) : []);
+
+const textOf = (m: Map<string, string>): string => JSON.stringify([...m]);
 
 /** One open stream: where it writes, and whom it decides for. */
 export interface StreamConnection {
@@ -76,15 +84,11 @@ function stateOf(o: DecideOutcome): Map<string, string> {
   const m = new Map<string, string>();
   for (const k in o.result.flags) m.set(`f${SEP}${k}`, compact(o.result.flags[k]));
   for (const k in o.result.configs) m.set(`c${SEP}${k}`, compact(o.result.configs[k]));
-  if (o.result.surveys.length) m.set('s', o.result.surveys.map(compact).join('\n'));
+  if (o.result.surveys.length) m.set('s', o.result.surveys.map(compact).join('\u0002'));
   return m;
 }
 
-function idOf(projectId: number, m: Map<string, string>): string {
-  const h = createHash('sha1').update(String(projectId));
-  for (const [k, v] of m) h.update(`\n${k}=${v}`);
-  return h.digest('base64url').slice(0, 22);
-}
+const idOf = (projectId: number, text: string): string => createHash('sha1').update(`${projectId}\n${text}`).digest('base64url').slice(0, 22);
 
 /** A `decisions` event body: changed decisions, removed keys, the surveys when they changed. */
 function changes(o: DecideOutcome, before: Map<string, string>, after: Map<string, string>, at: Date): string | null {
@@ -132,7 +136,7 @@ export function createStreamHub(deps: StreamHubDeps) {
   /** snapshot version each project's connections were last evaluated at */
   const seenVersion = new Map<number, number>();
   /** content-addressed decision states, least recently used first */
-  const states = new Map<string, Map<string, string>>();
+  const states = new Map<string, string>();
   const queue: Conn[] = [];
   let active = 0;
   let heartbeat: NodeJS.Timeout | null = null;
@@ -151,14 +155,15 @@ export function createStreamHub(deps: StreamHubDeps) {
 
   /** The shared copy of a state (clients with the same decisions share one map). */
   function intern(projectId: number, m: Map<string, string>): State {
-    const id = idOf(projectId, m);
+    const fresh = textOf(m);
+    const id = idOf(projectId, fresh);
     const key = `${projectId}:${id}`;
     const known = states.get(key);
     states.delete(key);
-    const compacts = known ?? m;
-    states.set(key, compacts);
+    const text = known ?? fresh;
+    states.set(key, text);
     if (states.size > resumeCapacity) states.delete(states.keys().next().value!);
-    return { id, compacts };
+    return { id, text };
   }
 
   function send(c: Conn, chunk: string): void {
@@ -181,10 +186,10 @@ export function createStreamHub(deps: StreamHubDeps) {
     const o = await deps.decide.decide({ projectId: c.projectId, distinctId: c.distinctId, anonId: c.anonId, countRate: false, record: false });
     if (c.closed || o.degraded) return; // a degraded answer changes nothing the client has
     index(c, o.personId);
-    const next = intern(c.projectId, stateOf(o));
-    const before = c.state?.compacts ?? new Map<string, string>();
+    const after = stateOf(o);
+    const next = intern(c.projectId, after);
     if (c.state?.id === next.id) return;
-    const body = changes(o, before, next.compacts, new Date(now()));
+    const body = changes(o, parseState(c.state?.text ?? ''), after, new Date(now()));
     c.state = next;
     if (body) {
       send(c, sse('decisions', next.id, body));
@@ -286,10 +291,10 @@ export function createStreamHub(deps: StreamHubDeps) {
         index(c, o.personId);
         const m = stateOf(o);
         const resumed = lastEventId ? states.get(`${c.projectId}:${lastEventId}`) : undefined;
-        const next = o.degraded ? { id: '', compacts: m } : intern(c.projectId, m);
+        const next = o.degraded ? { id: '', text: '' } : intern(c.projectId, m);
         c.state = o.degraded ? null : next;
-        if (resumed) {
-          const body = next.id === lastEventId ? null : changes(o, resumed, next.compacts, new Date(now()));
+        if (resumed !== undefined) {
+          const body = next.id === lastEventId ? null : changes(o, parseState(resumed), m, new Date(now()));
           if (body) send(c, sse('decisions', next.id || null, body));
           deps.onEvent?.('resumed');
         } else {
