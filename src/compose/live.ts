@@ -19,7 +19,7 @@ const built = new WeakMap<Infra, ReturnType<typeof make>>();
 
 function make(infra: Infra) {
   const { config, logger } = infra;
-  const live = once(() => createLiveChannel({ publisher: infra.redisBulk, url: config.REDIS_URL, keys: infra.keys }));
+  const live = once(() => createLiveChannel({ publisher: () => infra.redisBulk, url: config.REDIS_URL, keys: infra.keys }));
   const sender = once(() => createWebhookSender({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_URLS }));
   const webhookAdmin = once(() => createWebhookAdmin({ store: infra.stores.webhooks, sender: sender(), audit: infra.stores.audit }));
   const dispatcher = once(() =>

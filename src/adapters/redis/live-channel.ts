@@ -3,14 +3,15 @@ import { createRedis, waitForRedis, type RedisClient } from './client.js';
 import type { Keys } from './keys.js';
 
 /**
- * Live changes over Redis pub/sub on `<prefix>live` (JSON messages). `publisher` is an existing
- * command connection; each subscription opens its own connection.
+ * Live changes over Redis pub/sub on `<prefix>live` (JSON messages). `publisher` gives an
+ * existing command connection (asked for on the first publish, so a process that never
+ * publishes opens none); each subscription opens its own connection.
  */
-export function createLiveChannel(deps: { publisher: RedisClient; url: string; keys: Keys }): LiveChannel {
+export function createLiveChannel(deps: { publisher: () => RedisClient; url: string; keys: Keys }): LiveChannel {
   const channel = `${deps.keys.prefix}live`;
   return {
     async publish(m) {
-      await deps.publisher.publish(channel, JSON.stringify(m));
+      await deps.publisher().publish(channel, JSON.stringify(m));
     },
     async subscribe(on) {
       const sub = createRedis({ url: deps.url });
