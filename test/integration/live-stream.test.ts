@@ -139,6 +139,19 @@ describe('GET /v1/stream', () => {
   });
 });
 
+describe('GET /ofrep/v1/stream (OFREP ADR-0008)', () => {
+  it('sends refetchEvaluation when the project changes', async () => {
+    const s = await openSse(`${server.url}/ofrep/v1/stream`, { 'X-API-Key': p.token });
+    expect(s.status).toBe(200);
+    ok(await t.http.post(admin('/flags')).set(t.admin).send({ key: 'ofrep-new', enabled: true, default_variant: 'off', off_variant: 'off', rules: [] }));
+    const msg = await s.next('message');
+    expect(JSON.parse(msg.data)).toMatchObject({ type: 'refetchEvaluation' });
+    s.close();
+    const refused = await t.http.get('/ofrep/v1/stream');
+    expect(refused.status).toBe(401);
+  });
+});
+
 describe('fan-out', () => {
   // Timed: retried when the machine is loaded by other test files.
   it('a flag edit reaches 1,000 connected streams within 1 s (p99)', { retry: 2, timeout: 120_000 }, async () => {
