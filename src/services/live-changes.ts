@@ -59,10 +59,10 @@ export function createCohortSwitchListener(deps: CohortSwitchDeps): (e: CohortSw
 
 /** Tells the streams about persons whose properties or identities the feeds changed. */
 export function createLiveFeedListener(deps: { live: LiveChannel; logger: Logger }): FeedListener {
-  const publish = (projectId: number, personIds: number[], distinctIds: string[] = []) =>
-    personIds.length || distinctIds.length
-      ? deps.live.publish({ kind: 'persons', projectId, personIds, distinctIds }).catch((err) => deps.logger.debug({ err }, 'live publish failed'))
-      : Promise.resolve();
+  // Not awaited: the feeds answer their caller without waiting for Redis.
+  const publish = async (projectId: number, personIds: number[], distinctIds: string[] = []): Promise<void> => {
+    if (personIds.length || distinctIds.length) void deps.live.publish({ kind: 'persons', projectId, personIds, distinctIds }).catch((err) => deps.logger.debug({ err }, 'live publish failed'));
+  };
   return {
     personsChanged: (projectId, personIds) => publish(projectId, personIds),
     identitiesChanged: (projectId, changes) => publish(projectId, changes.map((c) => c.personId), changes.flatMap((c) => c.distinctIds)),
