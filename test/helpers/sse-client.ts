@@ -33,7 +33,7 @@ export function openSse(url: string, headers: Record<string, string> = {}, agent
         status: res.statusCode ?? 0,
         events,
         arrivedAt,
-        next(type, timeoutMs = 5_000, from = 0) {
+        next(type, timeoutMs = 30_000, from = 0) {
           return new Promise((ok, fail) => {
             const timer = setTimeout(() => fail(new Error(`no ${type} event within ${timeoutMs} ms (got ${events.map((e) => e.event).join(', ')})`)), timeoutMs);
             const look = () => {

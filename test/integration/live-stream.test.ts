@@ -102,7 +102,7 @@ describe('GET /v1/stream', () => {
     // a real EventSource, resuming from the first state: only `banner` comes back
     const es = new EventSource(streamUrl('resumer'), { fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'Last-Event-ID': hs.id! } }) });
     const got = await new Promise<MessageEvent>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no event')), 5_000);
+      const timer = setTimeout(() => reject(new Error('no event')), 30_000);
       es.addEventListener('decisions', (e) => {
         clearTimeout(timer);
         resolve(e as MessageEvent);
@@ -153,16 +153,15 @@ describe('GET /ofrep/v1/stream (OFREP ADR-0008)', () => {
 });
 
 describe('fan-out', () => {
-  // Timed: retried when the machine is loaded by other test files.
-  it('a flag edit reaches 1,000 connected streams within 1 s (p99)', { retry: 2, timeout: 120_000 }, async () => {
+  it('a flag edit reaches 1,000 connected streams within 1 s (p99)', { timeout: 600_000 }, async () => {
     const n = 1_000;
     const conns: SseConnection[] = [];
     for (let i = 0; i < n; i += 100) conns.push(...(await Promise.all(Array.from({ length: 100 }, (_, j) => openSse(streamUrl(`fan-${i + j}`))))));
-    await Promise.all(conns.map((c) => c.next('handshake', 20_000)));
+    await Promise.all(conns.map((c) => c.next('handshake', 300_000)));
     const current = ok(await t.http.get(admin('/flags/banner')).set(t.admin));
     const t0 = performance.now();
     ok(await t.http.put(admin('/flags/banner')).set(t.admin).set('If-Match', String(current.version)).send({ enabled: true, default_variant: 'on', off_variant: 'off', rules: [] }));
-    const got = await Promise.all(conns.map((c) => c.next('decisions', 20_000, 1)));
+    const got = await Promise.all(conns.map((c) => c.next('decisions', 120_000, 1)));
     const lat = conns.map((c) => c.arrivedAt[c.events.indexOf(got[conns.indexOf(c)])] - t0).sort((a, b) => a - b);
     const p50 = lat[Math.floor(n * 0.5)];
     const p99 = lat[Math.floor(n * 0.99)];
@@ -177,7 +176,7 @@ describe('fan-out', () => {
 });
 
 describe('across replicas', () => {
-  it('a replica that did not take the edit still notifies its clients', async () => {
+  it('a replica that did not take the edit still notifies its clients', { timeout: 120_000 }, async () => {
     // a second API process on the same PostgreSQL and Redis (same prefix); the edit goes to the first
     const b = composeAll(t.config, { logger: pino({ level: 'silent' }) });
     await b.start();
