@@ -16,6 +16,7 @@ import { composeDecisions } from './compose/decisions.js';
 import { composeFeeds, type Feeds } from './compose/feeds.js';
 import { createInfra, type InfraOptions } from './compose/infra.js';
 import { composeRefresher, type RefresherSettings } from './compose/refresher.js';
+import { composeImports, liveOf } from './compose/live.js';
 
 export type ComposeOptions = InfraOptions;
 
@@ -35,6 +36,8 @@ function composeServices(config: Config, opts: ComposeOptions) {
     return infra.notifyDefinitions(projectId);
   });
   wireFeedListeners(feeds, cohorts);
+  // Decision streams follow persons the feeds change (docs/stream.md).
+  feeds.listeners.push(liveOf(infra).feedListener());
   return { infra, admin, feeds, cohorts, decisions };
 }
 
@@ -43,7 +46,7 @@ export function composeServe(config: Config, opts: ComposeOptions = {}) {
   const { infra, admin, feeds, cohorts, decisions } = composeServices(config, opts);
   const api = composeApi(infra, { admin, feeds, cohorts, decisions });
   const listener: RequestListener = api.listener;
-  if (config.RUN_WORKER) infra.background.push(composeRefresher(infra, cohorts));
+  if (config.RUN_WORKER) infra.background.push(composeRefresher(infra, cohorts), liveOf(infra).dispatcher());
   return {
     logger: infra.logger,
     listener,
@@ -58,6 +61,8 @@ export function composeServe(config: Config, opts: ComposeOptions = {}) {
 export function composeWorker(config: Config, opts: ComposeOptions = {}) {
   const infra = createInfra(config, opts);
   const refresher = composeRefresher(infra, composeCohorts(infra));
+  // The webhook outbox is delivered by the refresher's processes (docs/webhooks.md).
+  infra.background.push(liveOf(infra).dispatcher());
   return { logger: infra.logger, refresher, start: infra.start, close: infra.close };
 }
 
@@ -67,6 +72,8 @@ export function composeWorker(config: Config, opts: ComposeOptions = {}) {
  */
 export function composeCli(config: Config, opts: ComposeOptions = {}) {
   const { infra, admin, feeds, cohorts } = composeServices({ ...config, RUN_WORKER: false }, opts);
+  let jobs: ReturnType<typeof composeImports> | null = null;
+  const importJobs = () => (jobs ??= composeImports(infra, feeds, { resume: false }));
   return {
     logger: infra.logger as Logger,
     get projects() {
@@ -116,6 +123,13 @@ export function composeCli(config: Config, opts: ComposeOptions = {}) {
     get impactSource() {
       return { ...createPersonScan(infra.pool), ...createMembershipScan({ redis: infra.redisBulk, keys: infra.keys }) };
     },
+    /** import jobs run in this process (the CLI's import) */
+    get importJobs() {
+      return importJobs();
+    },
+    get webhookAdmin() {
+      return liveOf(infra).webhookAdmin();
+    },
     start: infra.start,
     close: infra.close,
   };
@@ -132,7 +146,8 @@ export function composeAll(config: Config, opts: ComposeOptions & { refresher?: 
   const { infra, admin, feeds, cohorts, decisions } = composeServices(config, opts);
   const api = composeApi(infra, { admin, feeds, cohorts, decisions });
   const refresher = composeRefresher(infra, cohorts, opts.refresher);
-  if (config.RUN_WORKER) infra.background.push(refresher);
+  const live = liveOf(infra);
+  if (config.RUN_WORKER) infra.background.push(refresher, live.dispatcher());
   const s = infra.stores;
   // Build the whole graph now, so background work registers before start().
   void api.listener;
@@ -189,6 +204,12 @@ export function composeAll(config: Config, opts: ComposeOptions & { refresher?: 
     /** the express app alone (every route but the handshake's fast path) */
     expressApp: api.expressApp,
     readiness: infra.readiness,
+    /** decision streams, webhooks and import jobs (issue 20) */
+    streams: api.hub,
+    webhooks: { admin: live.webhookAdmin(), dispatcher: live.dispatcher(), store: s.webhooks },
+    webhookAdmin: live.webhookAdmin(),
+    importJobs: api.imports,
+    live: live.live(),
     start: infra.start,
     close: infra.close,
   };

@@ -48,6 +48,24 @@ const schema = z.object({
   /** Fraction of handshakes that record exposure events (0 disables). */
   EXPOSURE_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0),
   PG_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** ms between heartbeats (SSE comments) on open decision streams (docs/stream.md). */
+  STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  /** Most decision streams one API process holds; past it `GET /v1/stream` answers 503. */
+  STREAM_MAX_PER_PROCESS: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
+  /** Allow webhook URLs on loopback and private addresses (server-side request forgery guard off; tests, on-premise). */
+  WEBHOOK_ALLOW_PRIVATE_URLS: boolish.default('false'),
+  /** ms before the first webhook retry; doubled per attempt up to 1 h (docs/webhooks.md). */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
+  /** ms after an event during which its delivery is retried (24 h). */
+  WEBHOOK_RETRY_WINDOW_MS: z.coerce.number().int().min(1_000).default(86_400_000),
+  /** Failed attempts in a row after which a webhook endpoint is disabled. */
+  WEBHOOK_DISABLE_AFTER: z.coerce.number().int().min(1).max(10_000).default(30),
+  /** ms one webhook attempt may take. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** ms between polls of the webhook outbox. */
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  /** Folder where uploaded import files wait for their job (default: the system's temp folder). */
+  IMPORT_DIR: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -7,6 +7,7 @@ import { init } from './cli/init.js';
 import { worker } from './cli/worker.js';
 import { runImport } from './cli/import.js';
 import { rulesCommand } from './cli/rules.js';
+import { webhooksCommand } from './cli/webhooks.js';
 import { demo } from './cli/demo.js';
 import { addSupportCommands } from './cli/support.js';
 import { TIERS, type Tier } from './domain/project.js';
@@ -67,6 +68,7 @@ program
 
 program.addCommand(rulesCommand(config));
 addSupportCommands(program);
+program.addCommand(webhooksCommand(config));
 
 program
   .command('demo')

@@ -5,6 +5,7 @@
  * and is recorded (`stats().lastError`, `onError`).
  */
 import { createDecisions } from './decisions.js';
+import { createStream } from './stream.js';
 import { createIdentity } from './identity.js';
 import { badId, isObject, uuid } from './ids.js';
 import { engageBody, jsonCopy, type PeopleOp } from './people.js';
@@ -106,7 +107,28 @@ export function createClient(token: string, options?: ClientOptions): Switchboar
   const first = refresh();
   const readyP: Promise<void> = boot ? Promise.resolve() : Promise.race([first, sleep(timeoutMs)]);
   const refreshMs = o.refreshIntervalMs === 0 ? 0 : num(o.refreshIntervalMs, 300_000, 1000, 86_400_000);
-  const interval = refreshMs > 0 ? setInterval(() => void refresh(), refreshMs) : undefined;
+  // The change stream when the server has it (docs/stream.md); the timer polls only while it is down.
+  let streamUp = false;
+  const host = (typeof o.host === 'string' ? o.host : '').replace(/\/+$/, '');
+  const stream = o.stream === false ? undefined : createStream({
+    token: tok,
+    fetchFn,
+    url: () => {
+      const h = identity.handshake() as { distinct_id: string; anon_id?: string | null };
+      return `${host}/v1/stream?distinct_id=${encodeURIComponent(h.distinct_id)}${h.anon_id ? `&anon_id=${encodeURIComponent(h.anon_id)}` : ''}`;
+    },
+    onState: (up) => {
+      streamUp = up;
+    },
+    onEvent: (type, data) => {
+      // Person properties given to the client overlay the stored ones: only a handshake has them.
+      if (props) void refresh();
+      else if (type === 'handshake') decisions.handshake(data, who());
+      else if (type === 'decisions') decisions.apply(data, who());
+    },
+  });
+  void first.then(() => stream?.restart());
+  const interval = refreshMs > 0 ? setInterval(() => !streamUp && void refresh(), refreshMs) : undefined;
   (interval as { unref?: () => void } | undefined)?.unref?.();
   if (queue.length > 0) void queue.flush();
 
@@ -230,6 +252,7 @@ export function createClient(token: string, options?: ClientOptions): Switchboar
           queue.push({ k: 'p', id: uuid(), b: set });
         }
         await refresh();
+        stream?.restart();
       } catch (err) {
         fail('identify', err);
       }
@@ -241,6 +264,7 @@ export function createClient(token: string, options?: ClientOptions): Switchboar
         surveys.reset();
         decisions.clear();
         await refresh();
+        stream?.restart();
       } catch (err) {
         fail('reset', err);
       }
@@ -266,6 +290,7 @@ export function createClient(token: string, options?: ClientOptions): Switchboar
     async close() {
       try {
         clearInterval(interval);
+        stream?.close();
         if (hooks) {
           doc.removeEventListener('visibilitychange', onVisibility);
           removeEventListener('pagehide', onHide);

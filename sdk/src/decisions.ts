@@ -108,6 +108,34 @@ export function createDecisions(deps: { kv: Kv; post: Post; fail: (where: string
       deps.kv.del('decisions');
       setStatus('loading');
     },
+    /** A full handshake pushed by the stream (as a 200 of `refresh`). */
+    handshake(body: unknown, who: string): void {
+      const p = parse(body);
+      if (!p) return;
+      lastAt = Date.now();
+      // the ETag is kept: it still matches when nothing changed, and a stale one only costs a 200
+      replace(p.flags, p.configs, p.surveys);
+      deps.kv.set('decisions', { etag, who, h: toJson() });
+      setStatus('ready');
+    },
+    /** A stream's `decisions` event: only the changed decisions, removed keys, surveys when they changed. */
+    apply(delta: unknown, who: string): void {
+      if (!isObject(delta) || !have) return;
+      const f = new Map(flags);
+      const c = new Map(configs);
+      const add = (m: Map<string, Decision>, rec: unknown) => {
+        if (isObject(rec)) for (const k of Object.keys(rec)) if (isObject(rec[k])) m.set(k, rec[k] as unknown as Decision);
+      };
+      add(f, delta.flags);
+      add(c, delta.configs);
+      const removed = isObject(delta.removed) ? delta.removed : {};
+      for (const k of Array.isArray(removed.flags) ? removed.flags : []) f.delete(String(k));
+      for (const k of Array.isArray(removed.configs) ? removed.configs : []) c.delete(String(k));
+      lastAt = Date.now();
+      replace(f, c, Array.isArray(delta.surveys) ? surveysOf(delta.surveys) : surveys);
+      deps.kv.set('decisions', { etag, who, h: toJson() });
+      setStatus('ready');
+    },
     /** One handshake for `body` (`who` is its identity key). Never rejects. */
     async refresh(body: Record<string, unknown>, who: string): Promise<void> {
       const reply = await deps.post('/v1/decide', body, { etag });

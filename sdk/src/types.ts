@@ -98,6 +98,11 @@ export interface ClientOptions {
   batchSize?: number;
   /** First retry delay in ms, doubled per failure up to 30 s (half of it random); default 500. */
   retryBaseMs?: number;
+  /**
+   * Follow `GET /v1/stream` for changed decisions (default true); while it is connected the
+   * refresh timer does not poll. A server without the stream (404) leaves polling on.
+   */
+  stream?: boolean;
   /** Handshake again every this many ms (with If-None-Match; at least 1000); 0 turns the timer off; default 300000. */
   refreshIntervalMs?: number;
   /** Start identified as this id (a logged-in user the server knows); no alias is sent. */

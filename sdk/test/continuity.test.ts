@@ -17,7 +17,7 @@ afterAll(async () => {
   await s?.close();
 });
 
-const options = (storage = memoryStorage()) => ({ host: proxy.url, storage, timeoutMs: 10_000, refreshIntervalMs: 0, flushIntervalMs: 20 });
+const options = (storage = memoryStorage()) => ({ stream: false, host: proxy.url, storage, timeoutMs: 10_000, refreshIntervalMs: 0, flushIntervalMs: 20 });
 
 async function pool<T>(n: number, width: number, job: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(n);

@@ -22,7 +22,7 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const options = { timeoutMs: 2_000, refreshIntervalMs: 0, flushIntervalMs: 20, retryBaseMs: 50, batchSize: 10 };
+const options = { stream: false, timeoutMs: 2_000, refreshIntervalMs: 0, flushIntervalMs: 20, retryBaseMs: 50, batchSize: 10 };
 const stored = async (event: string) => (await s.events({ event })).map((e) => e.insert_id);
 
 describe('delivery', () => {

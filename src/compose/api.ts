@@ -28,6 +28,10 @@ import type { Feeds } from './feeds.js';
 import type { Infra } from './infra.js';
 import type { Admin } from './admin.js';
 import { composeConsole } from './console.js';
+import { importRoutes } from '../http/routes/imports.js';
+import { streamRoutes } from '../http/routes/stream.js';
+import { webhookRoutes } from '../http/routes/webhooks.js';
+import { composeImports, composeStreams, liveOf } from './live.js';
 import { once } from './once.js';
 
 export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; cohorts: CohortFeature; decisions: Decisions }) {
@@ -42,6 +46,9 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
     const unavailable = decisions.decide.unavailableMembership().map((u) => ({ project_id: u.projectId, cohorts: u.cohorts }));
     return { ...r, membership: { state: unavailable.length ? ('recovering' as const) : ('ok' as const), unavailable } };
   };
+
+  const hub = once(() => composeStreams(infra, decisions));
+  const imports = once(() => composeImports(infra, feeds, { resume: true }));
 
   const routes = once((): RouteModule[] => {
     personSections.push(cohortsSection({ cohortsOfPerson: cohorts.membership.cohortsOfPerson }), decisionsSection({ decide: decisions.decide }));
@@ -59,6 +66,9 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
       engageRoutes({ people: feeds.people, rateLimit: ingestLimit }),
       aliasRoutes({ alias: feeds.aliases, rateLimit: ingestLimit }),
       personRoutes({ persons: feeds.personRead, sections: personSections }),
+      streamRoutes({ hub: hub(), directory: decisions.directory, maxStreams: config.STREAM_MAX_PER_PROCESS }),
+      webhookRoutes({ admin: liveOf(infra).webhookAdmin(), dispatcher: liveOf(infra).dispatcher() }),
+      importRoutes({ jobs: imports() }),
       composeConsole(infra),
     ];
   });
@@ -73,6 +83,14 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
 
   return {
     personSections,
+    /** the decision streams of this process */
+    get hub() {
+      return hub();
+    },
+    /** import jobs run by this process */
+    get imports() {
+      return imports();
+    },
     /** the server's request listener: the handshake's fast path, then express */
     get listener(): RequestListener {
       return listener();

@@ -10,6 +10,7 @@ import { createEventDrivenRecompute } from '../services/event-driven-recompute.j
 import { createRecomputePersons } from '../services/recompute-persons.js';
 import { createStaticMembersService } from '../services/static-members.js';
 import type { Infra } from './infra.js';
+import { liveOf } from './live.js';
 import { once } from './once.js';
 
 export function composeCohorts(infra: Infra) {
@@ -21,6 +22,7 @@ export function composeCohorts(infra: Infra) {
     createRefreshCohort({
       leases: s().leases, runQuery: s().runQuery, streamQuery: s().streamQuery, cohorts: s().cohorts, runs: s().runs, staticMembers: s().staticMembers, membership: s().membership,
       notify, logger: logger.child({ component: 'cohort-refresh' }), query: { timeoutMs: infra.config.COHORT_QUERY_TIMEOUT_MS },
+      onSwitched: liveOf(infra).onCohortSwitched(),
     }),
   );
   const recomputePersons = once(() => createRecomputePersons({ runQuery: s().runQuery, cohorts: s().cohorts, membership: s().membership, logger }));

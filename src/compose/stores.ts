@@ -21,6 +21,8 @@ import { createIdentityCache } from '../adapters/redis/identity-cache.js';
 import type { Keys } from '../adapters/redis/keys.js';
 import { createMembershipStore } from '../adapters/redis/membership-store.js';
 import { createRateLimiter } from '../adapters/redis/rate-limiter.js';
+import { createWebhookStore } from '../adapters/postgres/webhook-store.js';
+import { withOutbox } from '../services/webhooks.js';
 import { once } from './once.js';
 
 export interface StoreConnections {
@@ -37,7 +39,9 @@ export function createStores(c: StoreConnections) {
   const make = {
     projects: once(() => createProjectStore(c.pool())),
     adminKeys: once(() => createAdminKeyStore(c.pool())),
-    audit: once(() => createAuditStore(c.pool())),
+    webhooks: once(() => createWebhookStore(c.pool())),
+    // Every audited change also writes its webhook event, in the same transaction (the outbox).
+    audit: once(() => withOutbox(createAuditStore(c.pool()), createWebhookStore(c.pool()))),
     definitions: once(() => createDefinitionStore(c.pool())),
     events: once(() => createEventStore()),
     persons: once(() => createPersonStore()),

@@ -1,6 +1,6 @@
 import type { IngestService } from '../services/ingest.js';
 import type { PeopleService } from '../services/people.js';
-import { importEvents, type ImportItem, type ImportProgress, type ImportReport } from '../services/import.js';
+import { importEvents, type ImportItem, type ImportOptions, type ImportProgress, type ImportReport } from '../services/import.js';
 import { csvRows, defaultCsv, defaultNdjson, inferFormat, ndjsonRows, openFile, type ImportFormat, type RowMapping } from './sources.js';
 import { uciOnlineRetail } from './uci-online-retail.js';
 
@@ -25,6 +25,11 @@ export interface ImportFileOptions {
   batchSize?: number;
   /** progress after each batch, with file bytes read (compressed bytes for `.gz`) */
   onProgress?: (p: ImportProgress & { bytesRead: number; totalBytes: number }) => void;
+  /** rows 1..afterRow are skipped (a resumed import job); row numbers stay the file's */
+  afterRow?: number;
+  onBatch?: ImportOptions['onBatch'];
+  signal?: AbortSignal;
+  maxErrors?: number;
 }
 
 function resolveMapping(opts: ImportFileOptions): RowMapping {
@@ -37,11 +42,12 @@ function resolveMapping(opts: ImportFileOptions): RowMapping {
   return (opts.format ?? inferFormat(opts.file)) === 'ndjson' ? defaultNdjson : defaultCsv;
 }
 
-async function* items(file: ReturnType<typeof openFile>, format: ImportFormat, mapping: RowMapping): AsyncGenerator<ImportItem> {
+async function* items(file: ReturnType<typeof openFile>, format: ImportFormat, mapping: RowMapping, afterRow = 0): AsyncGenerator<ImportItem> {
   let row = 0;
   const rows = format === 'csv' ? csvRows(file.stream) : ndjsonRows(file.stream);
   for await (const r of rows) {
     row++;
+    if (row <= afterRow) continue;
     yield { row, record: mapping.map(r, row) };
   }
 }
@@ -70,8 +76,11 @@ export async function importFile(opts: ImportFileOptions): Promise<ImportReport 
     ingest: opts.ingest,
     people: opts.people,
     projectId: opts.projectId,
-    source: items(file, format, mapping),
+    source: items(file, format, mapping, opts.afterRow),
     batchSize: opts.batchSize,
+    onBatch: opts.onBatch,
+    signal: opts.signal,
+    maxErrors: opts.maxErrors,
     shiftMs,
     onProgress: (p) => opts.onProgress?.({ ...p, bytesRead: file.bytesRead(), totalBytes: file.totalBytes }),
   });

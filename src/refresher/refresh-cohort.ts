@@ -15,6 +15,7 @@ import type { CohortRunStore } from '../ports/cohort-run-store.js';
 import type { LeasedCohort } from '../domain/cohort.js';
 import type { StaticMemberStore } from '../ports/static-member-store.js';
 import type { MembershipStore } from '../ports/membership-store.js';
+import type { CohortSwitched } from '../ports/live-channel.js';
 
 export type { RefreshCohort, RefreshOptions, RefreshOutcome } from '../ports/refresh-cohort.js';
 import type { RefreshCohort } from '../ports/refresh-cohort.js';
@@ -35,6 +36,11 @@ export interface RefreshCohortDeps {
   /** most members a cohort may have before the refresh fails with `capacity` (default 10M) */
   maxMembers?: number;
   clock?: () => number;
+  /**
+   * Told after a new version went live and before the replaced versions are dropped (so it
+   * can diff them): webhooks and decision streams (services/live-changes.ts). Failures are logged.
+   */
+  onSwitched?: (e: CohortSwitched) => Promise<void>;
 }
 
 const DEFAULT_LEASE_MS = 60_000;
@@ -120,6 +126,11 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
       const previous = await deps.membership.switchTo(projectId, cohortId, version);
       if (previous === -1) throw new CohortRefreshError('interrupted', `a newer version than ${version} is already live (this run lost its lease)`);
       switched = true;
+      if (deps.onSwitched) {
+        await deps
+          .onSwitched({ projectId, cohortId, cohortKey: leased.key, version, previousVersion: previous, memberCount: members.length, asOf: now })
+          .catch((err) => deps.logger?.warn({ err, cohort: cohortId }, 'cohort switch listener failed'));
+      }
       // Versions this one replaces: the pointer's previous value, the recorded one, and
       // any version a dead run left pending. None of them is live any more.
       for (const old of new Set([previous, leased.version, leased.pendingVersion ?? 0])) {

@@ -32,6 +32,8 @@ export interface DecideRequest {
   explain?: boolean;
   /** count this request against the project's rate limit (default: public requests, not explain) */
   countRate?: boolean;
+  /** remember the answer for degraded mode and record exposures (default true; false for stream re-evaluations) */
+  record?: boolean;
 }
 
 /**
@@ -187,7 +189,7 @@ export function createDecideService(deps: DecideDeps) {
       const result = decideAll(snap.core, input);
       const t2 = performance.now();
       count(result);
-      if (!req.explain) {
+      if (!req.explain && req.record !== false) {
         lastKnown.set(cacheKey, rememberOf(snap.core, result));
         // the bucketing key is stable when the person is created (it is that first id)
         deps.exposures?.record(req.projectId, req.distinctId, person.bucketingKey, result.flags);

@@ -35,6 +35,8 @@ export interface ImportReport extends ImportProgress {
   personUpdates: { applied: number; rejected: number };
   errors: Array<{ row: number; field: string; message: string }>;
   durationMs: number;
+  /** true when `signal` stopped the import after a batch */
+  aborted?: boolean;
 }
 
 export interface ImportOptions {
@@ -49,6 +51,13 @@ export interface ImportOptions {
   shiftMs?: number;
   maxErrors?: number;
   onProgress?: (p: ImportProgress) => void;
+  /**
+   * Awaited after each committed batch (import jobs record their progress here): the last
+   * source row the batch covers, the totals so far and this batch's problems (uncapped).
+   */
+  onBatch?: (b: { lastRow: number; totals: ImportProgress & { personUpdates: number }; problems: ImportReport['errors'] }) => Promise<void>;
+  /** checked after each batch: when aborted the import stops there (report.aborted) */
+  signal?: AbortSignal;
 }
 
 // Remembered `$set`s (to skip repeating unchanged ones) are bounded: memory stays constant.
@@ -72,6 +81,7 @@ export async function importEvents(opts: ImportOptions): Promise<ImportReport> {
   // The batch's `$set`s in row order; `event` is the index in `events` of the same row's event.
   let pendingSets: Array<{ row: number; event?: number; distinctId: string; properties: Record<string, unknown> }> = [];
   let problems: ImportReport['errors'] = [];
+  let lastRow = 0;
 
   async function flush(): Promise<void> {
     const rejectedEvents = new Set<number>();
@@ -97,6 +107,7 @@ export async function importEvents(opts: ImportOptions): Promise<ImportReport> {
     }
     problems.sort((a, b) => a.row - b.row);
     for (const e of problems) if (report.errors.length < maxErrors) report.errors.push(e);
+    const batchProblems = problems;
     const updates = [];
     for (const [distinctId, properties] of sets) {
       const text = JSON.stringify(properties);
@@ -116,11 +127,14 @@ export async function importEvents(opts: ImportOptions): Promise<ImportReport> {
     rowsOf = [];
     pendingSets = [];
     problems = [];
-    opts.onProgress?.({ rows: report.rows, skipped: report.skipped, stored: report.stored, deduplicated: report.deduplicated, rejected: report.rejected });
+    const totals = { rows: report.rows, skipped: report.skipped, stored: report.stored, deduplicated: report.deduplicated, rejected: report.rejected };
+    opts.onProgress?.(totals);
+    await opts.onBatch?.({ lastRow, totals: { ...totals, personUpdates: report.personUpdates.applied }, problems: batchProblems });
   }
 
   for await (const item of opts.source) {
     report.rows++;
+    lastRow = item.row;
     const rec = item.record;
     if (rec?.error) {
       report.rejected++;
@@ -139,9 +153,15 @@ export async function importEvents(opts: ImportOptions): Promise<ImportReport> {
       rowsOf.push(item.row);
     }
     if (rec.set) pendingSets.push({ row: item.row, event, ...rec.set });
-    if (events.length >= batchSize || pendingSets.length >= batchSize) await flush();
+    if (events.length >= batchSize || pendingSets.length >= batchSize) {
+      await flush();
+      if (opts.signal?.aborted) {
+        report.aborted = true;
+        break;
+      }
+    }
   }
-  await flush();
+  if (!report.aborted) await flush();
   report.durationMs = Date.now() - started;
   return report;
 }

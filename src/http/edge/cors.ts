@@ -18,7 +18,7 @@ import { AppError } from '../../errors.js';
 import { allowsOrigin, type Project } from '../../domain/project.js';
 import type { EdgeResponse } from './handshake.js';
 
-const PUBLIC = /^\/(v1\/(decide|events|engage|alias)|ofrep\/v1\/)/;
+const PUBLIC = /^\/(v1\/(decide|events|engage|alias|stream)|ofrep\/v1\/)/;
 
 /** True for the paths browser SDKs call (the path of a URL, query ignored). */
 export const isPublicPath = (url: string): boolean => PUBLIC.test(url);

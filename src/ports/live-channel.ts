@@ -1,0 +1,44 @@
+/**
+ * Live changes between processes (docs/stream.md): what the decision streams of every API
+ * process must re-evaluate. Definition changes travel on the definitions notifier; this
+ * channel carries person-level changes (a cohort refresh moved them, their properties changed).
+ */
+export type LiveMessage =
+  /** these persons (ids) and distinct_ids (unseen static members) may have new decisions */
+  | { kind: 'persons'; projectId: number; personIds: number[]; distinctIds: string[] }
+  /** anyone in the project may have new decisions (too many persons moved to list) */
+  | { kind: 'project'; projectId: number };
+
+export interface LiveChannel {
+  /** announces a change; callers ignore failures (streams also re-check on the version poll) */
+  publish(message: LiveMessage): Promise<void>;
+  /** resolves to an unsubscribe function */
+  subscribe(on: (message: LiveMessage) => void): Promise<() => Promise<void>>;
+}
+
+/** Who entered and left a cohort between two materialized versions (member strings: person ids, `d:<distinct_id>`). */
+export interface CohortDiff {
+  entered: string[];
+  left: string[];
+  /** true when more than `cap` changed either way: the lists are cut at `cap` */
+  truncated: boolean;
+  enteredCount: number;
+  leftCount: number;
+}
+
+export interface CohortDiffReader {
+  /** members of version `to` not in `from`, and the reverse; `from` 0 means "no previous version" */
+  diff(projectId: number, cohortId: number, from: number, to: number, cap: number): Promise<CohortDiff>;
+}
+
+/** A refresh switched a cohort to a new version (told before the old version is dropped). */
+export interface CohortSwitched {
+  projectId: number;
+  cohortId: number;
+  cohortKey: string;
+  version: number;
+  /** the version that was live before, 0 when none */
+  previousVersion: number;
+  memberCount: number;
+  asOf: number;
+}
