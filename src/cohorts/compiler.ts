@@ -11,8 +11,8 @@
  * NOT IN over a large subquery).
  */
 import type { BehavioralFilter, CohortFilter, CohortDefinition, CohortNode, GroupNode } from './cohort-definition.js';
-import { durationMs, resolveDate } from './dates.js';
 import { propertyPredicate, type ParamSink } from './compile-property.js';
+import { compileLifecycleFilter, windowConditions, type FilterContext } from './filters/index.js';
 import type { CohortRef } from './references.js';
 
 /** Inputs of one compilation; `now` is unix ms, never read from a clock here. */
@@ -23,6 +23,11 @@ export interface CompileContext {
   cohortRefs: ReadonlyMap<string, Pick<CohortRef, 'id' | 'kind' | 'definition'>>;
   /** consider only the persons in `$2` (bigint[]); bind them with `bindPersonIds` */
   restrictToPersonIds?: boolean;
+  /**
+   * IANA time zone of calendar windows; default: the project's `time_zone` column read by the
+   * statement itself (a subquery on projects), so callers need not pass it.
+   */
+  timeZone?: string;
 }
 
 /** One statement for pg: `pool.query(text, values)`. */
@@ -56,16 +61,24 @@ class Params implements ParamSink {
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-const iso = (ms: number) => new Date(ms).toISOString();
 
 class Compiler {
   readonly params = new Params();
   private readonly restrict: boolean;
 
+  private tz: string | undefined;
+  readonly filters: FilterContext;
+
   constructor(private readonly ctx: CompileContext) {
     this.params.add(ctx.projectId); // $1
     this.restrict = ctx.restrictToPersonIds === true;
     if (this.restrict) this.params.add([]); // $2, bound by bindPersonIds
+    this.filters = {
+      params: this.params,
+      now: ctx.now,
+      restrict: this.restrict,
+      timeZone: () => (this.tz ??= ctx.timeZone ? `${this.params.add(ctx.timeZone)}::text` : '(SELECT pr.time_zone FROM projects pr WHERE pr.id = $1)'),
+    };
   }
 
   universe(): string {
@@ -93,6 +106,11 @@ class Compiler {
         return this.behavioral(node);
       case 'cohort':
         return this.cohort(node, stack);
+      default: {
+        // first_time, stopped, restarted, regularly, sequence, aggregate: src/cohorts/filters/
+        const set: Part = { kind: 'set', sql: compileLifecycleFilter(node, this.filters) };
+        return node.negate ? this.complement(set) : set;
+      }
     }
   }
 
@@ -118,14 +136,7 @@ class Compiler {
       if (node.event.endsWith('*')) conds.push(`e.event LIKE ${this.params.add(`${escapeLike(node.event.slice(0, -1))}%`)}::text`);
       else conds.push(`e.event = ${this.params.add(node.event)}::text`);
     }
-    const w = node.window;
-    if (w?.last !== undefined) {
-      conds.push(`e.time >= ${this.params.add(iso(this.ctx.now - durationMs(w.last)))}::timestamptz`);
-      conds.push(`e.time <= ${this.params.add(iso(this.ctx.now))}::timestamptz`);
-    } else if (w) {
-      if (w.from !== undefined) conds.push(`e.time >= ${this.params.add(iso(resolveDate(w.from, this.ctx.now)))}::timestamptz`);
-      if (w.to !== undefined) conds.push(`e.time <= ${this.params.add(iso(resolveDate(w.to, this.ctx.now)))}::timestamptz`);
-    }
+    conds.push(...windowConditions(node.window, 'e.time', this.filters));
     for (const t of node.where ?? []) conds.push(propertyPredicate(t, 'e.properties', this.params, this.ctx.now));
     if (this.restrict) conds.push('pdi.person_id = ANY($2::bigint[])');
 
