@@ -6,10 +6,26 @@
  * Members are person ids as decimal strings, plus `d:<distinct_id>` for static-cohort ids
  * that have no person yet.
  */
-import type { MemberRef, MembershipAnswer, MembershipStore } from '../../ports/membership-store.js';
+import type { MemberRef, MemberScanPage, MembershipAnswer, MembershipStore } from '../../ports/membership-store.js';
 import type { Keys } from './keys.js';
 import { waitForRedis, type RedisClient } from './client.js';
 import { APPLY, IS_MEMBER, SWITCH, type LuaScript } from './membership-lua.js';
+
+/**
+ * SSCAN's COUNT for member listings. Fixed (never the page size): repeating one SSCAN call
+ * with the same cursor and COUNT on an unchanged set returns the same batch, so a page may end
+ * inside a batch and the next one skips what was already returned.
+ */
+export const SCAN_COUNT = 1_000;
+
+/** A listing cursor: SSCAN's cursor and how many members of the batch it returns were already listed. */
+const encodeScan = (redisCursor: string, skip: number) => `${redisCursor}.${skip}`;
+function decodeScan(cursor: string | null): { redisCursor: string; skip: number } {
+  if (cursor === null) return { redisCursor: '0', skip: 0 };
+  const m = /^(\d{1,20})\.(\d{1,7})$/.exec(cursor);
+  if (!m) throw new Error(`malformed member scan cursor: ${cursor}`);
+  return { redisCursor: m[1], skip: Number(m[2]) };
+}
 
 /** Members per SADD/SREM command (and per Lua call): big enough to pipeline well, small for Lua's stack. */
 export const CHUNK = 5_000;
@@ -150,6 +166,36 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
     /** `membership` reduced to booleans, one per cohort id. */
     isMember: async (projectId: number, cohortIds: number[], member: MemberRef): Promise<boolean[]> =>
       (await membership(projectId, cohortIds, member)).map((a) => a.member),
+
+    /**
+     * SSCAN pages of one version (COUNT SCAN_COUNT), each SSCAN in a MULTI with GET of the
+     * pointer and EXISTS of the set: a missing set is the end when it is the live version (an
+     * empty version has no key), else the version is gone (null).
+     */
+    async scanMembers(projectId: number, cohortId: number, version: number, cursor: string | null, limit: number): Promise<MemberScanPage | null> {
+      await ready(bulk);
+      const key = keys.cohortMembers(projectId, cohortId, version);
+      let { redisCursor, skip } = decodeScan(cursor);
+      const out: string[] = [];
+      for (;;) {
+        const replies = (await bulk.multi().get(keys.cohortCurrent(projectId, cohortId)).exists(key).sscan(key, redisCursor, 'COUNT', SCAN_COUNT).exec()) ?? [];
+        for (const [err] of replies) if (err) throw err;
+        const [live, exists, scan] = replies.map((r) => r[1]) as [string | null, number, [string, string[]]];
+        if (exists === 0) return live !== null && Number(live) === version ? { members: out, cursor: null } : null;
+        const [next, batch] = scan;
+        const fresh = batch.slice(skip);
+        const room = limit - out.length;
+        if (fresh.length > room) {
+          out.push(...fresh.slice(0, room));
+          return { members: out, cursor: encodeScan(redisCursor, skip + room) };
+        }
+        out.push(...fresh);
+        skip = 0;
+        redisCursor = next;
+        if (redisCursor === '0') return { members: out, cursor: null };
+        if (out.length === limit) return { members: out, cursor: encodeScan(redisCursor, 0) };
+      }
+    },
 
     /** Redis bytes of one version's set (MEMORY USAGE, sampled), 0 when it has no set. */
     async bytes(projectId: number, cohortId: number, version: number): Promise<number> {
