@@ -1,3 +1,4 @@
+import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
@@ -41,7 +42,7 @@ async function listAll(limit: number, onPage?: (n: number) => Promise<void>) {
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const res = await t.http.get(`${base}/pro-users/members`).query(cursor ? { limit, cursor } : { limit }).set(t.admin);
+    const res: Response = await t.http.get(`${base}/pro-users/members`).query(cursor ? { limit, cursor } : { limit }).set(t.admin);
     if (res.status !== 200) return { status: res.status, body: res.body, seen, versions };
     expect(res.body.data.length).toBeLessThanOrEqual(limit);
     seen.push(...res.body.data);
