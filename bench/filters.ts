@@ -71,6 +71,8 @@ async function load(): Promise<void> {
     [pid, SCALE],
   );
   await c.query('INSERT INTO person_distinct_ids (project_id, distinct_id, person_id) SELECT project_id, bucketing_key, id FROM persons');
+  // Bulk load without the event indexes, then build them once (same definitions as migration 005).
+  await c.query('DROP INDEX events_person_idx, events_name_time_idx, events_time_idx, events_properties_gin');
   await c.query(
     `INSERT INTO events (project_id, event, distinct_id, time, insert_id, properties)
      SELECT $1, CASE WHEN r.invoice_no LIKE 'C%' THEN 'refund' ELSE 'purchase' END, r.customer_id || '-' || k, r.invoice_date AT TIME ZONE 'UTC',
@@ -81,6 +83,10 @@ async function load(): Promise<void> {
       WHERE r.customer_id IS NOT NULL AND (r.invoice_no ~ '^[0-9]' OR r.invoice_no LIKE 'C%')`,
     [pid, SCALE],
   );
+  await c.query('CREATE INDEX events_person_idx ON events (project_id, distinct_id, event, time)');
+  await c.query('CREATE INDEX events_name_time_idx ON events (project_id, event text_pattern_ops, time)');
+  await c.query('CREATE INDEX events_time_idx ON events (project_id, time)');
+  await c.query('CREATE INDEX events_properties_gin ON events USING gin (properties jsonb_path_ops)');
   await c.query('DROP TABLE uci_raw');
   await c.query('VACUUM ANALYZE');
   const { rows: n } = await c.query<{ p: string; e: string }>('SELECT (SELECT count(*) FROM persons) AS p, (SELECT count(*) FROM events) AS e');
