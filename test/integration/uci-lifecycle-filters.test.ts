@@ -272,10 +272,15 @@ describe('lifecycle filters on UCI Online Retail', () => {
   });
 
   it('the project time zone setting drives calendar windows when the compiler is not given one', async () => {
-    await t.pool.query('UPDATE projects SET time_zone = $2 WHERE id = $1', [projectId, NY]);
+    const bad = await t.http.patch(`/v1/projects/${projectId}`).set(t.admin).send({ time_zone: 'Mars/Olympus_Mons' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('time_zone');
+    const ok = await t.http.patch(`/v1/projects/${projectId}`).set(t.admin).send({ time_zone: NY });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body.time_zone).toBe(NY);
     const fromProject = await members({ type: 'first_time', event: 'purchase', window: { calendar: 'this_month' } });
     expectSame(fromProject, await members({ type: 'first_time', event: 'purchase', window: { calendar: 'this_month' } }, NY));
     expect(fromProject.has('99002')).toBe(false);
-    await t.pool.query("UPDATE projects SET time_zone = 'UTC' WHERE id = $1", [projectId]);
+    expect((await t.http.patch(`/v1/projects/${projectId}`).set(t.admin).send({ time_zone: 'UTC' })).body.time_zone).toBe('UTC');
   });
 });
