@@ -53,7 +53,7 @@ async function listAll(limit: number, onPage?: (n: number) => Promise<void>) {
   return { status: 200, body: null, seen, versions };
 }
 
-describe('members of a dynamic cohort', () => {
+describe('members of a dynamic cohort', { timeout: 300_000 }, () => {
   it('lists 100,000 members in pages that are complete and disjoint, with their distinct ids', async () => {
     const { status, seen, versions } = await listAll(1000);
     expect(status).toBe(200);
@@ -119,7 +119,7 @@ describe('members of a dynamic cohort', () => {
   });
 });
 
-describe('cohort read and list', () => {
+describe('cohort read and list', { timeout: 60_000 }, () => {
   it('shows created_by (the admin key name) and is_calculating', async () => {
     const res = await t.http.get(`${base}/pro-users`).set(t.admin);
     expect(res.body.is_calculating).toBe(false);

@@ -105,7 +105,7 @@ function expectSame(got: Set<string>, want: Set<string>) {
   expect([...got].sort()).toEqual([...want].sort());
 }
 
-describe('lifecycle filters on UCI Online Retail', () => {
+describe('lifecycle filters on UCI Online Retail', { timeout: 120_000 }, () => {
   it('imports every 6th row, edge rows and 20 aliases', async () => {
     const lines = gunzipSync(readFileSync(UCI)).toString('utf8').split('\n');
     const header = lines[0];
