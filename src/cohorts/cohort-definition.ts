@@ -5,10 +5,12 @@
  * size limits. Both report paths like `definition.values[1].values[0].value`.
  */
 import { z } from 'zod';
-import { PROPERTY_OPERATORS, type CohortDefinition, type CohortNode, type PropertyTest } from '../domain/cohort-definition.js';
+import { CALENDAR_WINDOWS, LIFECYCLE_FILTER_TYPES, PROPERTY_OPERATORS, type LifecycleFilter, type CohortDefinition, type CohortNode, type PropertyTest } from '../domain/cohort-definition.js';
 
-export { PROPERTY_OPERATORS };
-export type { BehavioralFilter, CohortFilter, CohortDefinition, CohortNode, GroupNode, PersonFilter, PropertyOperator, PropertyTest, Scalar } from '../domain/cohort-definition.js';
+export { CALENDAR_WINDOWS, PROPERTY_OPERATORS };
+export type {
+  AggregateFilter, CalendarWindow, EventMatch, EventWindow, FirstTimeFilter, LifecycleFilter, RegularlyFilter, RestartedFilter, SequenceFilter, SequenceStep, StoppedFilter,
+  BehavioralFilter, CohortFilter, CohortDefinition, CohortNode, GroupNode, PersonFilter, PropertyOperator, PropertyTest, Scalar } from '../domain/cohort-definition.js';
 
 /** Same shape as the core's definition keys, so rules can reference any cohort key. */
 export const COHORT_KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.:\-/]*$/;
@@ -34,14 +36,61 @@ const personFilter = z.object({ type: z.literal('person'), ...propertyTestShape 
 
 const dateInput = z.union([z.string().max(100), z.number().finite()]);
 
+const eventWindow = z
+  .object({ last: z.string().max(20).optional(), from: dateInput.optional(), to: dateInput.optional(), calendar: z.enum(CALENDAR_WINDOWS).optional() })
+  .strict();
+
 const behavioralFilter = z
   .object({
     type: z.literal('behavioral'),
     event: z.string().min(1).max(200),
     operator: z.enum(['performed', 'not_performed']).default('performed'),
     count: z.object({ op: z.enum(['gte', 'lte', 'eq']), value: z.number().int().min(0).max(1_000_000) }).strict().optional(),
-    window: z.object({ last: z.string().max(20).optional(), from: dateInput.optional(), to: dateInput.optional() }).strict().optional(),
+    window: eventWindow.optional(),
     where: z.array(propertyTest).max(20).optional(),
+    negate: z.boolean().optional(),
+  })
+  .strict();
+
+const eventMatchShape = {
+  event: z.string().min(1).max(200),
+  where: z.array(propertyTest).max(20).optional(),
+};
+
+const firstTimeFilter = z.object({ type: z.literal('first_time'), ...eventMatchShape, window: eventWindow, negate: z.boolean().optional() }).strict();
+const stoppedFilter = z.object({ type: z.literal('stopped'), ...eventMatchShape, baseline: eventWindow, recent: eventWindow, negate: z.boolean().optional() }).strict();
+const restartedFilter = z
+  .object({ type: z.literal('restarted'), ...eventMatchShape, baseline: eventWindow, gap: eventWindow, recent: eventWindow, negate: z.boolean().optional() })
+  .strict();
+const regularlyFilter = z
+  .object({
+    type: z.literal('regularly'),
+    ...eventMatchShape,
+    period: z.enum(['day', 'week']),
+    periods: z.number().int().min(1).max(366),
+    min_periods: z.number().int().min(1).max(366),
+    negate: z.boolean().optional(),
+  })
+  .strict();
+const sequenceStep = z.object(eventMatchShape).strict();
+const sequenceFilter = z
+  .object({
+    type: z.literal('sequence'),
+    steps: z.tuple([sequenceStep, sequenceStep]),
+    within: z.string().max(20),
+    window: eventWindow.optional(),
+    negate: z.boolean().optional(),
+  })
+  .strict();
+const aggregateFilter = z
+  .object({
+    type: z.literal('aggregate'),
+    ...eventMatchShape,
+    property: z.string().min(1).max(200),
+    fn: z.enum(['sum', 'avg', 'min', 'max']),
+    op: z.enum(['gt', 'gte', 'lt', 'lte', 'eq']),
+    value: z.number().finite(),
+    window: eventWindow.optional(),
     negate: z.boolean().optional(),
   })
   .strict();
@@ -57,8 +106,17 @@ export const cohortNodeSchema: z.ZodType<CohortNode, z.ZodTypeDef, unknown> = z.
     personFilter,
     behavioralFilter,
     cohortFilter,
+    firstTimeFilter,
+    stoppedFilter,
+    restartedFilter,
+    regularlyFilter,
+    sequenceFilter,
+    aggregateFilter,
   ]) as z.ZodType<CohortNode, z.ZodTypeDef, unknown>,
 );
+
+/** Whether a node is one of the lifecycle / aggregate filters compiled by src/cohorts/filters/. */
+export const isLifecycleFilter = (node: CohortNode): node is LifecycleFilter => (LIFECYCLE_FILTER_TYPES as readonly string[]).includes(node.type);
 
 /** Visits every node with its path (zod-style segments, relative to the definition root). */
 export function walkCohortDefinition(
@@ -90,7 +148,8 @@ export function regexPatterns(def: CohortDefinition): Array<{ pattern: string; p
   };
   walkCohortDefinition(def, (node, path) => {
     if (node.type === 'person') test(node, path);
-    if (node.type === 'behavioral') node.where?.forEach((w, i) => test(w, [...path, 'where', i]));
+    if (node.type === 'sequence') node.steps.forEach((s, j) => s.where?.forEach((w, i) => test(w, [...path, 'steps', j, 'where', i])));
+    else if ('where' in node) node.where?.forEach((w, i) => test(w, [...path, 'where', i]));
   });
   return out;
 }

@@ -22,8 +22,8 @@
  * starts from the persons' own distinct ids. bench/results/cohorts-plans-*.txt has the plans.
  */
 import type { BehavioralFilter, CohortFilter, CohortDefinition, CohortNode, GroupNode } from './cohort-definition.js';
-import { durationMs, resolveDate } from './dates.js';
 import { propertyPredicate, type ParamSink } from './compile-property.js';
+import { compileLifecycleFilter, windowConditions, type FilterContext } from './filters/index.js';
 import type { CohortRef } from './references.js';
 
 /** Inputs of one compilation; `now` is unix ms, never read from a clock here. */
@@ -36,6 +36,11 @@ export interface CompileContext {
   restrictToPersonIds?: boolean;
   /** rows in ascending person_id (materialization streams them into Redis chunk by chunk) */
   ordered?: boolean;
+  /**
+   * IANA time zone of calendar windows; default: the project's `time_zone` column read by the
+   * statement itself (a subquery on projects), so callers need not pass it.
+   */
+  timeZone?: string;
 }
 
 /** One statement for pg: `pool.query(text, values)`. */
@@ -69,17 +74,25 @@ class Params implements ParamSink {
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-const iso = (ms: number) => new Date(ms).toISOString();
 const paren = (sqls: string[], op: string) => (sqls.length === 1 ? sqls[0] : sqls.map((s) => `(${s})`).join(op));
 
 class Compiler {
   readonly params = new Params();
   private readonly restrict: boolean;
 
+  private tz: string | undefined;
+  readonly filters: FilterContext;
+
   constructor(private readonly ctx: CompileContext) {
     this.params.add(ctx.projectId); // $1
     this.restrict = ctx.restrictToPersonIds === true;
     if (this.restrict) this.params.add([]); // $2, bound by bindPersonIds
+    this.filters = {
+      params: this.params,
+      now: ctx.now,
+      restrict: this.restrict,
+      timeZone: () => (this.tz ??= ctx.timeZone ? `${this.params.add(ctx.timeZone)}::text` : '(SELECT pr.time_zone FROM projects pr WHERE pr.id = $1)'),
+    };
   }
 
   universe(): string {
@@ -111,6 +124,11 @@ class Compiler {
         return this.behavioral(node);
       case 'cohort':
         return this.cohort(node, stack);
+      default: {
+        // first_time, stopped, restarted, regularly, sequence, aggregate: src/cohorts/filters/
+        const set: Part = { kind: 'set', sql: compileLifecycleFilter(node, this.filters) };
+        return node.negate ? this.complement(set) : set;
+      }
     }
   }
 
@@ -155,14 +173,7 @@ class Compiler {
       if (node.event.endsWith('*')) conds.push(`e.event LIKE ${this.params.add(`${escapeLike(node.event.slice(0, -1))}%`)}::text`);
       else conds.push(`e.event = ${this.params.add(node.event)}::text`);
     }
-    const w = node.window;
-    if (w?.last !== undefined) {
-      conds.push(`e.time >= ${this.params.add(iso(this.ctx.now - durationMs(w.last)))}::timestamptz`);
-      conds.push(`e.time <= ${this.params.add(iso(this.ctx.now))}::timestamptz`);
-    } else if (w) {
-      if (w.from !== undefined) conds.push(`e.time >= ${this.params.add(iso(resolveDate(w.from, this.ctx.now)))}::timestamptz`);
-      if (w.to !== undefined) conds.push(`e.time <= ${this.params.add(iso(resolveDate(w.to, this.ctx.now)))}::timestamptz`);
-    }
+    conds.push(...windowConditions(node.window, 'e.time', this.filters));
     for (const t of node.where ?? []) conds.push(propertyPredicate(t, 'e.properties', this.params, this.ctx.now));
     // Restricted (event-driven) queries read only the events of the persons' distinct ids (events_person_idx).
     if (this.restrict) conds.push('e.distinct_id IN (SELECT r.distinct_id FROM person_distinct_ids r WHERE r.project_id = $1 AND r.person_id = ANY($2::bigint[]))');

@@ -5,9 +5,9 @@
  * references (existence, archived, cycles) by references.ts.
  */
 import { formatPath, type FieldIssue } from '../errors.js';
-import { cohortNodeSchema, walkCohortDefinition, type CohortDefinition, type PropertyTest } from './cohort-definition.js';
+import { cohortNodeSchema, isLifecycleFilter, walkCohortDefinition, type CohortDefinition, type EventMatch, type EventWindow, type LifecycleFilter, type PropertyTest } from './cohort-definition.js';
 import { regexHazard } from './regex-safety.js';
-import { isDateInput, isDuration, isRelativeDate, resolveDate } from './dates.js';
+import { isDateInput, isDuration, isFixedDuration, isRelativeDate, resolveDate } from './dates.js';
 
 /** Deepest nesting of groups allowed (the root is depth 1). */
 export const MAX_DEPTH = 10;
@@ -39,7 +39,13 @@ function checkPropertyTest(t: PropertyTest, path: Path, add: (p: Path, m: string
       return;
     case 'contains':
     case 'icontains':
-      if (typeof v !== 'string' || v.length === 0) add(at, `${t.operator} needs a non-empty string, got ${typeOf(v)}`);
+      // A list means "contains any of them".
+      if (Array.isArray(v)) {
+        if (v.length === 0) add(at, `${t.operator} needs a non-empty string or a non-empty list of them, got an empty list`);
+        v.forEach((x, i) => {
+          if (typeof x !== 'string' || x.length === 0) add([...at, i], `${t.operator} needs non-empty strings in its list, got ${typeOf(x)}`);
+        });
+      } else if (typeof v !== 'string' || v.length === 0) add(at, `${t.operator} needs a non-empty string or a list of them, got ${typeOf(v)}`);
       return;
     case 'regex':
     case 'not_regex': {
@@ -66,31 +72,79 @@ function checkPropertyTest(t: PropertyTest, path: Path, add: (p: Path, m: string
   }
 }
 
+/** Checks one event window (`last`, `from`/`to` or `calendar`, exactly one form); issues at `path`. */
+function checkWindow(w: EventWindow, path: Path, add: (p: Path, m: string) => void): void {
+  const forms = [w.last !== undefined, w.from !== undefined || w.to !== undefined, w.calendar !== undefined].filter(Boolean).length;
+  if (forms > 1) {
+    add(path, 'use one of last, from/to or calendar');
+    return;
+  }
+  if (w.calendar !== undefined) return; // zod checked the name
+  if (w.last !== undefined) {
+    if (!isDuration(w.last)) add([...path, 'last'], 'must be a duration like 30d, 12h, 2w, 3m (months) or 1y');
+    return;
+  }
+  if (w.from === undefined && w.to === undefined) {
+    add(path, 'needs last, from and/or to, or calendar');
+    return;
+  }
+  for (const end of ['from', 'to'] as const) {
+    const v = w[end];
+    if (v !== undefined && !isDateInput(v)) add([...path, end], 'must be a date: unix ms, ISO 8601 or relative (-30d, -3m)');
+  }
+  if (w.from !== undefined && w.to !== undefined && isDateInput(w.from) && isDateInput(w.to) && !isRelativeDate(w.from) && !isRelativeDate(w.to)) {
+    if (resolveDate(w.from, 0) > resolveDate(w.to, 0)) add([...path, 'to'], 'must not be before from');
+  }
+}
+
+/** The event name and its where-tests of a behavioural or lifecycle filter (or a sequence step). */
+function checkEventMatch(m: EventMatch, path: Path, add: (p: Path, m: string) => void): void {
+  const star = m.event.indexOf('*');
+  if (star !== -1 && star !== m.event.length - 1) add([...path, 'event'], 'only a trailing * is a wildcard (prefix match, e.g. core_action_*)');
+  m.where?.forEach((t, i) => checkPropertyTest(t, [...path, 'where', i], add));
+}
+
 function checkBehavioral(node: Extract<CohortDefinition, { type: 'behavioral' }>, path: Path, add: (p: Path, m: string) => void): void {
-  const star = node.event.indexOf('*');
-  if (star !== -1 && star !== node.event.length - 1) add([...path, 'event'], 'only a trailing * is a wildcard (prefix match, e.g. core_action_*)');
+  checkEventMatch(node, path, add);
   if (node.count) {
     const { op, value } = node.count;
     if (op === 'gte' && value < 1) add([...path, 'count', 'value'], 'at least (gte) needs 1 or more; gte 0 matches everyone');
   }
-  const w = node.window;
-  if (w) {
-    if (w.last !== undefined) {
-      if (w.from !== undefined || w.to !== undefined) add([...path, 'window'], 'use either last or from/to, not both');
-      else if (!isDuration(w.last)) add([...path, 'window', 'last'], 'must be a duration like 30d, 12h or 2w');
-    } else if (w.from === undefined && w.to === undefined) {
-      add([...path, 'window'], 'needs last, or from and/or to');
-    } else {
-      for (const end of ['from', 'to'] as const) {
-        const v = w[end];
-        if (v !== undefined && !isDateInput(v)) add([...path, 'window', end], 'must be a date: unix ms, ISO 8601 or relative (-30d)');
-      }
-      if (w.from !== undefined && w.to !== undefined && isDateInput(w.from) && isDateInput(w.to) && !isRelativeDate(w.from) && !isRelativeDate(w.to)) {
-        if (resolveDate(w.from, 0) > resolveDate(w.to, 0)) add([...path, 'window', 'to'], 'must not be before from');
-      }
-    }
+  if (node.window) checkWindow(node.window, [...path, 'window'], add);
+}
+
+/** first_time, stopped, restarted, regularly, sequence, aggregate. */
+function checkLifecycle(node: LifecycleFilter, path: Path, add: (p: Path, m: string) => void): void {
+  switch (node.type) {
+    case 'first_time':
+      checkEventMatch(node, path, add);
+      checkWindow(node.window, [...path, 'window'], add);
+      return;
+    case 'stopped':
+      checkEventMatch(node, path, add);
+      checkWindow(node.baseline, [...path, 'baseline'], add);
+      checkWindow(node.recent, [...path, 'recent'], add);
+      return;
+    case 'restarted':
+      checkEventMatch(node, path, add);
+      checkWindow(node.baseline, [...path, 'baseline'], add);
+      checkWindow(node.gap, [...path, 'gap'], add);
+      checkWindow(node.recent, [...path, 'recent'], add);
+      return;
+    case 'regularly':
+      checkEventMatch(node, path, add);
+      if (node.min_periods > node.periods) add([...path, 'min_periods'], `must not exceed periods (${node.periods})`);
+      return;
+    case 'sequence':
+      node.steps.forEach((s, i) => checkEventMatch(s, [...path, 'steps', i], add));
+      if (!isFixedDuration(node.within)) add([...path, 'within'], 'must be a duration in hours, days or weeks, like 12h, 1d or 2w');
+      if (node.window) checkWindow(node.window, [...path, 'window'], add);
+      return;
+    case 'aggregate':
+      checkEventMatch(node, path, add);
+      if (node.window) checkWindow(node.window, [...path, 'window'], add);
+      return;
   }
-  node.where?.forEach((t, i) => checkPropertyTest(t, [...path, 'where', i], add));
 }
 
 /**
@@ -107,7 +161,8 @@ export function validateCohortDefinition(input: unknown, prefix: Path = ['defini
     nodes++;
     if (depth > MAX_DEPTH && (node.type === 'AND' || node.type === 'OR')) add(path, `groups nest at most ${MAX_DEPTH} deep`);
     if (node.type === 'person') checkPropertyTest(node, path, add);
-    if (node.type === 'behavioral') checkBehavioral(node, path, add);
+    else if (node.type === 'behavioral') checkBehavioral(node, path, add);
+    else if (isLifecycleFilter(node)) checkLifecycle(node, path, add);
   });
   if (nodes > MAX_NODES) add([], `at most ${MAX_NODES} conditions in one definition (found ${nodes})`);
   const bytes = Buffer.byteLength(JSON.stringify(parsed.data));

@@ -4,6 +4,7 @@
  */
 import { createRefreshCohort } from '../refresher/refresh-cohort.js';
 import { createCohortLifecycle } from '../services/cohort-lifecycle.js';
+import { createCohortMembers } from '../services/cohort-members.js';
 import { createCohortMembership } from '../services/cohort-membership.js';
 import { createCohortsService } from '../services/cohorts.js';
 import { createEventDrivenRecompute } from '../services/event-driven-recompute.js';
@@ -29,6 +30,7 @@ export function composeCohorts(infra: Infra) {
   const service = once(() => createCohortsService({ tx: infra.tx, cohorts: s().cohorts, audit: s().audit, notify }));
   const staticMembers = once(() => createStaticMembersService({ tx: infra.tx, cohorts: s().cohorts, staticMembers: s().staticMembers, audit: s().audit, refreshCohort: refreshCohort() }));
   const membership = once(() => createCohortMembership({ cohorts: s().cohorts, staticMembers: s().staticMembers, membership: s().membership }));
+  const members = once(() => createCohortMembers({ membership: s().membership, persons: s().persons, staticMembers: s().staticMembers, db: infra.tx.db }));
   const lifecycle = once(() => createCohortLifecycle({ tx: infra.tx, cohorts: s().cohorts, runs: s().runs, audit: s().audit, notify }));
   // Enterprise tier: persons the feeds changed are re-evaluated within a second.
   const eventDriven = once(() => {
@@ -63,6 +65,10 @@ export function composeCohorts(infra: Infra) {
     },
     get lifecycle() {
       return lifecycle();
+    },
+    /** member pages of a cohort's live version, and the CSV export */
+    get members() {
+      return members();
     },
     get eventDriven() {
       return eventDriven();

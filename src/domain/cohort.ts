@@ -37,7 +37,14 @@ export interface Cohort {
   archivedAt: string | null;
   createdAt: string;
   updatedAt: string;
+  /** true while a refresh holds the cohort (a pending version under an unexpired lease) */
+  isCalculating: boolean;
+  /** the name of the admin key that created the cohort (null: created before this was kept, or internally) */
+  createdBy: string | null;
 }
+
+/** How many cohorts of a project are in each state. */
+export type CohortStateCounts = Record<CohortState, number>;
 
 /** A cohort to create. */
 export interface NewCohort {
@@ -48,6 +55,8 @@ export interface NewCohort {
   kind: CohortKind;
   definition: CohortDefinition | null;
   refreshIntervalS: number | null;
+  /** the creating admin key's id: its name is kept as `createdBy` */
+  createdByKeyId?: number;
 }
 
 /** Fields an edit may change (undefined: unchanged). */

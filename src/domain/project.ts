@@ -18,6 +18,18 @@ export interface Project {
   allowedOrigins: string[] | null;
   /** days of events kept (null: forever); older ones are deleted by the refresher's maintenance */
   eventRetentionDays: number | null;
+  /** IANA time zone of calendar cohort windows ("this month", weeks of `regularly`); default UTC */
+  timeZone: string;
+}
+
+/** Whether `tz` is an IANA time zone name this runtime knows (`Europe/Paris`, `UTC`). */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** True when a browser page from `origin` may read the project's public answers. */

@@ -1,4 +1,4 @@
-import type { Cohort, CohortPatch, CohortRef, CohortState, NewCohort } from '../domain/cohort.js';
+import type { Cohort, CohortPatch, CohortRef, CohortState, CohortStateCounts, NewCohort } from '../domain/cohort.js';
 import type { Tier } from '../domain/project.js';
 import type { Db } from './db.js';
 
@@ -14,8 +14,10 @@ export interface CohortStore {
   setState(projectId: number, id: number, state: CohortState, at: Date, effects: { nextRunAt?: Date | null; archivedAt?: Date | null }, db?: Db): Promise<Cohort>;
   /** keys of the non-archived cohorts whose definitions reference cohort `key` */
   referencedBy(projectId: number, key: string, db?: Db): Promise<string[]>;
-  /** keyset page by id; archived cohorts only when asked */
-  list(projectId: number, opts: { includeArchived: boolean; afterId: number; limit: number }): Promise<Cohort[]>;
+  /** keyset page by id; archived cohorts only when asked; `search`: case-insensitive substring of key or name */
+  list(projectId: number, opts: { includeArchived: boolean; afterId: number; limit: number; search?: string }): Promise<Cohort[]>;
+  /** how many cohorts of the project are in each state */
+  countByState(projectId: number): Promise<CohortStateCounts>;
   /** every cohort of the project by key */
   refs(projectId: number, db?: Db): Promise<Map<string, CohortRef>>;
   /** cohorts that are not archived */

@@ -23,9 +23,26 @@ export interface MemberChange {
   changed: number;
 }
 
+/**
+ * One page of a version's members: `cursor` (opaque to callers, meaningful only for the same
+ * version) continues the scan; null when the scan is complete.
+ */
+export interface MemberScanPage {
+  members: string[];
+  cursor: string | null;
+}
+
 export interface MembershipStore {
   /** writes `members` (person ids ascending, `d:` ids anywhere; may be streamed) as version `version` (not live yet); returns ms spent */
   writeVersion(projectId: number, cohortId: number, version: number, members: Iterable<string> | AsyncIterable<string>): Promise<number>;
+  /**
+   * Up to `limit` members of version `version`, from `cursor` (null: the start). Every member
+   * present during the whole scan is returned exactly once, provided the version does not
+   * change size meanwhile (event-driven adds and removes on the live version can repeat or
+   * skip a member that moved). Answers null when the version is gone (replaced and dropped):
+   * a cursor never continues in another version.
+   */
+  scanMembers(projectId: number, cohortId: number, version: number, cursor: string | null, limit: number): Promise<MemberScanPage | null>;
   /** makes `version` live, only forwards; the previous version (0: none), or -1 when a newer one is live */
   switchTo(projectId: number, cohortId: number, version: number): Promise<number>;
   /** deletes one version's set (never the live one: callers pass versions they replaced) */

@@ -7,6 +7,8 @@ export interface ProjectPatch {
   allowedOrigins?: string[] | null;
   /** null: keep events forever; undefined leaves it */
   eventRetentionDays?: number | null;
+  /** IANA time zone name; undefined leaves it */
+  timeZone?: string;
 }
 
 /** Projects (PRODUCT.md 2). */

@@ -81,7 +81,11 @@ export function createCohortsService(deps: CohortsDeps) {
   return {
     get,
 
-    list: (projectId: number, opts: { includeArchived: boolean; afterId: number; limit: number }) => cohorts.list(projectId, opts),
+    /** A keyset page by id; `search` matches a case-insensitive substring of the key or the name. */
+    list: (projectId: number, opts: { includeArchived: boolean; afterId: number; limit: number; search?: string }) => cohorts.list(projectId, opts),
+
+    /** How many cohorts of the project are in each state (archived included). */
+    countByState: (projectId: number) => cohorts.countByState(projectId),
 
     /** Creates a cohort in state `building`, due for its first materialization now. */
     async create(who: AdminPrincipal, project: { id: number; tier: Tier }, input: NewCohortInput): Promise<Cohort> {
@@ -103,7 +107,7 @@ export function createCohortsService(deps: CohortsDeps) {
             if (issues.length) throw refused(issues);
           }
           const c = await cohorts.insert(
-            { projectId: project.id, key: input.key, name: input.name, description: input.description ?? '', kind: input.kind, definition, refreshIntervalS: input.refreshIntervalS ?? null },
+            { projectId: project.id, key: input.key, name: input.name, description: input.description ?? '', kind: input.kind, definition, refreshIntervalS: input.refreshIntervalS ?? null, createdByKeyId: who.keyId },
             db,
           );
           await audit.write({ projectId: project.id, actor: who.actor, action: 'create', entityKind: 'cohort', entityKey: c.key, after: auditView(c) }, db);

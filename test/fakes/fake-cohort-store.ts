@@ -61,6 +61,7 @@ export function createFakeCohortStore(opts: { now?: () => number } = {}) {
   const out = (r: FakeCohortRow | undefined): Cohort | null => {
     if (!r) return null;
     const { leaseOwner: _o, leaseExpiresAt: _e, ...c } = structuredClone(r);
+    c.isCalculating = r.pendingVersion !== null && r.leaseExpiresAt !== null && r.leaseExpiresAt > now();
     return c;
   };
   const notFaked = (name: string) => () => Promise.reject(new Error(`fake cohort store: ${name} is not faked`));
@@ -72,7 +73,7 @@ export function createFakeCohortStore(opts: { now?: () => number } = {}) {
       id: nextId++, projectId, name: seed.key, description: '', definition: null, state: 'building', definitionVersion: 1,
       version: 0, pendingVersion: null, memberCount: 0, lastCalculatedAt: null, errorsCalculating: 0, lastErrorAt: null,
       lastErrorCode: null, lastErrorMessage: null, refreshIntervalS: null, nextRunAt: at, archivedAt: null,
-      createdAt: at, updatedAt: at, leaseOwner: null, leaseExpiresAt: null,
+      createdAt: at, updatedAt: at, leaseOwner: null, leaseExpiresAt: null, isCalculating: false, createdBy: null,
       ...structuredClone(seed),
     };
     rows.set(row.id, row);
@@ -114,9 +115,16 @@ export function createFakeCohortStore(opts: { now?: () => number } = {}) {
     async list(projectId, o) {
       return [...rows.values()]
         .filter((r) => r.projectId === projectId && r.id > o.afterId && (o.includeArchived || r.state !== 'archived'))
+        .filter((r) => !o.search || `${r.key}\n${r.name}`.toLowerCase().includes(o.search.toLowerCase()))
         .sort((a, b) => a.id - b.id)
         .slice(0, o.limit)
         .map((r) => out(r)!);
+    },
+
+    async countByState(projectId) {
+      const out = { building: 0, active: 0, paused: 0, archived: 0 };
+      for (const r of rows.values()) if (r.projectId === projectId) out[r.state]++;
+      return out;
     },
 
     async refs(projectId) {

@@ -136,6 +136,18 @@ export function createFakeMembershipStore() {
       return (await membership(projectId, cohortIds, member)).map((a) => a.member);
     },
 
+    /** Pages of a version in insertion order; the cursor is an offset; null when the version is gone. */
+    async scanMembers(projectId, cohortId, version, cursor, limit) {
+      check('scanMembers');
+      const c = of(projectId, cohortId);
+      const set = c.sets.get(version);
+      if (!set) return c.live === version ? { members: [], cursor: null } : null;
+      const from = cursor === null ? 0 : Number(cursor);
+      const all = [...set];
+      const members = all.slice(from, from + limit);
+      return { members, cursor: from + limit < all.length ? String(from + limit) : null };
+    },
+
     /** A stand-in for MEMORY USAGE: the members' bytes plus a fixed overhead per entry. */
     async bytes(projectId, cohortId, version) {
       check('bytes');

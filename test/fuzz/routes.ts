@@ -122,10 +122,11 @@ export const ADMIN_ROUTES: Route[] = [
   { method: 'DELETE', path: `${P}/keys/:keyId`, auth: 'admin', shape: 'api', weight: 1, limit: 0 },
 
   { method: 'POST', path: `${P}/cohorts`, auth: 'admin', shape: 'api', weight: 3, limit: 100 * KB, body: () => dynamicCohort() },
-  { method: 'GET', path: `${P}/cohorts`, auth: 'admin', shape: 'api', weight: 1, limit: 0, query: { ...page, include_archived: ['true', 'false'] } },
+  { method: 'GET', path: `${P}/cohorts`, auth: 'admin', shape: 'api', weight: 1, limit: 0, query: { ...page, include_archived: ['true', 'false'], search: ['pin', 'Pro%20users'] } },
   { method: 'GET', path: `${P}/cohorts/:cohort`, auth: 'admin', shape: 'api', weight: 2, limit: 0 },
   { method: 'PATCH', path: `${P}/cohorts/:cohort`, auth: 'admin', shape: 'api', weight: 2, limit: 100 * KB, body: () => ({ name: 'Renamed', definition: dynamicCohort().definition, refresh_interval_s: 600, definition_version: 1 }) },
   { method: 'GET', path: `${P}/cohorts/:cohort/members`, auth: 'admin', shape: 'api', weight: 1, limit: 0, query: { limit: ['1', '100', '1000'], cursor: ['YWxpY2U'] } },
+  { method: 'GET', path: `${P}/cohorts/:cohort/members/export`, auth: 'admin', shape: 'api', weight: 0.5, limit: 0 },
   { method: 'POST', path: `${P}/cohorts/:cohort/members`, auth: 'admin', shape: 'api', weight: 2, limit: 16 * MB, csv: true, body: () => ({ distinct_ids: ['alice', 'carol', 'dave'] }) },
   { method: 'PUT', path: `${P}/cohorts/:cohort/members`, auth: 'admin', shape: 'api', weight: 1, limit: 16 * MB, csv: true, body: () => ({ distinct_ids: ['alice', 'agent-1'] }) },
   { method: 'DELETE', path: `${P}/cohorts/:cohort/members`, auth: 'admin', shape: 'api', weight: 1, limit: 16 * MB, csv: true, body: () => ({ distinct_ids: ['dave'] }) },

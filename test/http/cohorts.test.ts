@@ -52,7 +52,7 @@ describe('cohort definitions', () => {
     const c = await createCohort({ key: 'de', name: 'Germans', kind: 'dynamic', definition: germans });
     expect(c).toMatchObject({ key: 'de', kind: 'dynamic', state: 'building', definition_version: 1, version: 0, member_count: 0, last_calculated_at: null, refresh_interval_s: null });
     expect(Object.keys(c).sort()).toEqual([
-      'created_at', 'definition', 'definition_version', 'description', 'errors_calculating', 'key', 'kind', 'last_calculated_at', 'last_error_at',
+      'created_at', 'created_by', 'definition', 'definition_version', 'description', 'errors_calculating', 'is_calculating', 'key', 'kind', 'last_calculated_at', 'last_error_at',
       'last_error_code', 'last_error_message', 'member_count', 'name', 'pending_version', 'refresh_interval_s', 'state', 'updated_at', 'version',
     ]);
     expect((await t.http.get(`${base}/de`).set(t.admin)).body.name).toBe('Germans');

@@ -217,7 +217,7 @@ describe('POST /v1/events', () => {
   it('answers 503 with Retry-After when PostgreSQL is down', async () => {
     const down = createPool('postgres://postgres@127.0.0.1:1/nowhere', 1);
     const ingest = createIngestService({ tx: createTransactions(down), events: createEventStore(), persons: createPersonStore(), identity: t.identity, listener: t.feedEvents });
-    const project = { id: p.id, name: 'x', tier: 'pro' as const, token: p.token, createdAt: '', allowedOrigins: null, eventRetentionDays: null };
+    const project = { id: p.id, name: 'x', tier: 'pro' as const, token: p.token, createdAt: '', allowedOrigins: null, eventRetentionDays: null, timeZone: 'UTC' };
     const pass = (req: { project?: unknown }, _res: unknown, next: () => void) => { req.project = project; next(); };
     const app = createApp({ logger: t.logger, metrics: t.metrics, auth: { requireProjectToken: pass, requireAdmin: pass, requireAdminProject: pass, originGuard: pass }, routes: [eventRoutes({ ingest })] });
     const res = await supertest(app).post('/v1/events').send({ event: 'x', distinct_id: 'u' });

@@ -65,6 +65,8 @@ function expectedSizes(data: Row[]): Record<string, number> {
   const refunded90 = new Set<string>();
   const purchasedEver = new Set<string>();
   const purchased90 = new Set<string>();
+  const purchased365 = new Set<string>();
+  const purchased60 = new Set<string>();
   const heart = new Set<string>();
   for (const r of data) {
     const id = r.CustomerID;
@@ -74,6 +76,8 @@ function expectedSizes(data: Row[]): Record<string, number> {
       purchasedEver.add(id);
       if (age <= 30 * DAY) purchases30.set(id, (purchases30.get(id) ?? 0) + 1);
       if (age <= 90 * DAY) purchased90.add(id);
+      if (age <= 365 * DAY) purchased365.add(id);
+      if (age <= 60 * DAY) purchased60.add(id);
       if (r.StockCode === '85123A') heart.add(id);
     }
     if (isRefund(r) && age <= 90 * DAY) refunded90.add(id);
@@ -86,6 +90,7 @@ function expectedSizes(data: Row[]): Record<string, number> {
     'heart-holder-buyers': heart.size,
     'lapsed-customers': [...purchasedEver].filter((id) => !purchased90.has(id)).length,
     'support-pins': new Set(pins.map((p) => p.trim())).size,
+    'stopped-buying-60d': [...purchased365].filter((id) => !purchased60.has(id)).length,
   };
 }
 

@@ -73,7 +73,8 @@ describe('the migration to monthly partitions', () => {
     const before = (await client.query(FINGERPRINT)).rows[0];
     expect(before.n).toBeGreaterThan(20_000);
 
-    expect(await migrate(databaseUrl(name))).toEqual(['005_events_partitioned', '006_events_covering_index']);
+    // 005 first, then any later migration (009_cohort_time_zone, …)
+    expect((await migrate(databaseUrl(name)))[0]).toBe('005_events_partitioned');
 
     const after = (await client.query(FINGERPRINT)).rows[0];
     expect(after).toEqual(before);

@@ -39,6 +39,8 @@ function propertyTestToForm(t: unknown, path: string): PropertyTestForm {
 
 function windowToForm(w: BehavioralFilter['window'], path: string): WindowForm {
   if (w === undefined) return { mode: 'none' };
+  // Calendar windows (this_month, last_week, …) have no builder field yet: JSON keeps them intact.
+  if (w.calendar !== undefined) throw new FormMappingError(`${path}.calendar`, 'calendar windows are edited as JSON');
   if (w.last !== undefined) {
     if (w.from !== undefined || w.to !== undefined) throw new FormMappingError(path, 'use either last or from/to');
     return { mode: 'last', last: w.last };

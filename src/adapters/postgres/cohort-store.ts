@@ -1,5 +1,5 @@
 import type { CohortDefinition } from '../../domain/cohort-definition.js';
-import type { Cohort, CohortKind, CohortPatch, CohortRef, CohortState, NewCohort } from '../../domain/cohort.js';
+import type { Cohort, CohortKind, CohortPatch, CohortRef, CohortState, CohortStateCounts, NewCohort } from '../../domain/cohort.js';
 import type { Tier } from '../../domain/project.js';
 import type { CohortStore } from '../../ports/cohort-store.js';
 import type { Db } from '../../ports/db.js';
@@ -29,6 +29,8 @@ interface CohortRow {
   archived_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  is_calculating: boolean;
+  created_by: string | null;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -56,11 +58,14 @@ const toCohort = (r: CohortRow): Cohort => ({
   archivedAt: iso(r.archived_at),
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
+  isCalculating: r.is_calculating,
+  createdBy: r.created_by,
 });
 
 const COLUMNS = `id, project_id, key, name, description, kind, definition, state, definition_version, version,
   pending_version, member_count, last_calculated_at, errors_calculating, last_error_at, last_error_code,
-  last_error_message, refresh_interval_s, next_run_at, archived_at, created_at, updated_at`;
+  last_error_message, refresh_interval_s, next_run_at, archived_at, created_at, updated_at, created_by,
+  (pending_version IS NOT NULL AND lease_expires_at IS NOT NULL AND lease_expires_at > now()) AS is_calculating`;
 
 /** Cohort rows: CRUD, listing, and the reference map the compiler needs. */
 export function createCohortStore(pool: Pool): CohortStore {
@@ -69,9 +74,9 @@ export function createCohortStore(pool: Pool): CohortStore {
     /** Inserts a cohort in state `building`, due now. Throws pg 23505 on a duplicate key. */
     async insert(c: NewCohort, db: Db = pooled): Promise<Cohort> {
       const { rows } = await sql(db).query<CohortRow>(
-        `INSERT INTO cohorts (project_id, key, name, description, kind, definition, refresh_interval_s, state, next_run_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'building', now()) RETURNING ${COLUMNS}`,
-        [c.projectId, c.key, c.name, c.description, c.kind, c.definition === null ? null : JSON.stringify(c.definition), c.refreshIntervalS],
+        `INSERT INTO cohorts (project_id, key, name, description, kind, definition, refresh_interval_s, state, next_run_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'building', now(), (SELECT name FROM admin_keys WHERE id = $8)) RETURNING ${COLUMNS}`,
+        [c.projectId, c.key, c.name, c.description, c.kind, c.definition === null ? null : JSON.stringify(c.definition), c.refreshIntervalS, c.createdByKeyId ?? null],
       );
       return toCohort(rows[0]);
     },
@@ -126,15 +131,25 @@ export function createCohortStore(pool: Pool): CohortStore {
       return rows.map((r) => r.key);
     },
 
-    /** Keyset page by id; archived cohorts only when asked. */
-    async list(projectId: number, opts: { includeArchived: boolean; afterId: number; limit: number }): Promise<Cohort[]> {
+    /** Keyset page by id; archived cohorts only when asked; `search`: a case-insensitive substring of the key or the name. */
+    async list(projectId: number, opts: { includeArchived: boolean; afterId: number; limit: number; search?: string }): Promise<Cohort[]> {
+      const like = opts.search ? `%${opts.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%` : null;
       const { rows } = await pool.query<CohortRow>(
         `SELECT ${COLUMNS} FROM cohorts
           WHERE project_id = $1 AND id > $2 AND ($3 OR state <> 'archived')
+            AND ($5::text IS NULL OR key ILIKE $5 OR name ILIKE $5)
           ORDER BY id LIMIT $4`,
-        [projectId, opts.afterId, opts.includeArchived, opts.limit],
+        [projectId, opts.afterId, opts.includeArchived, opts.limit, like],
       );
       return rows.map(toCohort);
+    },
+
+    /** How many cohorts of the project are in each state (every state present, 0 when none). */
+    async countByState(projectId: number): Promise<CohortStateCounts> {
+      const { rows } = await pool.query<{ state: CohortState; n: number }>('SELECT state, count(*)::int AS n FROM cohorts WHERE project_id = $1 GROUP BY state', [projectId]);
+      const out: CohortStateCounts = { building: 0, active: 0, paused: 0, archived: 0 };
+      for (const r of rows) out[r.state] = r.n;
+      return out;
     },
 
     /** Every cohort of the project by key: what reference checks and the compiler read. */

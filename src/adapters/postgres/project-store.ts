@@ -10,6 +10,7 @@ interface ProjectRow {
   created_at: Date;
   allowed_origins: string[] | null;
   event_retention_days: number | null;
+  time_zone: string;
 }
 
 const toProject = (r: ProjectRow): Project => ({
@@ -20,9 +21,10 @@ const toProject = (r: ProjectRow): Project => ({
   createdAt: r.created_at.toISOString(),
   allowedOrigins: r.allowed_origins,
   eventRetentionDays: r.event_retention_days,
+  timeZone: r.time_zone,
 });
 
-const COLUMNS = 'id, name, tier, token, created_at, allowed_origins, event_retention_days';
+const COLUMNS = 'id, name, tier, token, created_at, allowed_origins, event_retention_days, time_zone';
 
 export function createProjectStore(pool: Pool): ProjectStore {
   return {
@@ -56,9 +58,10 @@ export function createProjectStore(pool: Pool): ProjectStore {
         `UPDATE projects SET name = COALESCE($2, name), tier = COALESCE($3, tier), updated_at = now(),
                 allowed_origins = CASE WHEN $4::boolean THEN $5::text[] ELSE allowed_origins END,
                 event_retention_days = CASE WHEN $6::boolean THEN $7::integer ELSE event_retention_days END,
+                time_zone = COALESCE($8::text, time_zone),
                 definitions_version = definitions_version + 1
           WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, patch.name ?? null, patch.tier ?? null, patch.allowedOrigins !== undefined, patch.allowedOrigins ?? null, patch.eventRetentionDays !== undefined, patch.eventRetentionDays ?? null],
+        [id, patch.name ?? null, patch.tier ?? null, patch.allowedOrigins !== undefined, patch.allowedOrigins ?? null, patch.eventRetentionDays !== undefined, patch.eventRetentionDays ?? null, patch.timeZone ?? null],
       );
       return rows[0] ? toProject(rows[0]) : null;
     },

@@ -11,6 +11,7 @@ import type { RefreshOutcome } from '../../ports/refresh-cohort.js';
 import type { RefreshNow } from '../../services/cohort-refresh-now.js';
 import type { CohortsService } from '../../services/cohorts.js';
 import type { MemberUpload, StaticMembersService } from '../../services/static-members.js';
+import { decodeMembersCursor, encodeMembersCursor, type CohortMember, type CohortMembersService } from '../../services/cohort-members.js';
 import type { Cohort, StaticMember } from '../../domain/cohort.js';
 
 const interval = refreshIntervalSchema;
@@ -26,7 +27,7 @@ const patchCohort = z
   })
   .strict();
 
-const listQuery = z.object({ include_archived: z.enum(['true', 'false']).optional() });
+const listQuery = z.object({ include_archived: z.enum(['true', 'false']).optional(), search: z.string().trim().min(1).max(200).optional() });
 const membersQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(400).optional(),
@@ -53,7 +54,11 @@ export const cohortBody = (c: Cohort) => ({
   refresh_interval_s: c.refreshIntervalS,
   created_at: c.createdAt,
   updated_at: c.updatedAt,
+  is_calculating: c.isCalculating,
+  created_by: c.createdBy,
 });
+
+const dynamicMemberBody = (m: CohortMember) => ({ person_id: m.personId, distinct_ids: m.distinctIds });
 
 const memberBody = (m: StaticMember) => ({ distinct_id: m.distinctId, person_id: m.personId, added_at: m.addedAt });
 
@@ -87,7 +92,7 @@ function upload(req: Request): MemberUpload {
 }
 
 /** Cohort admin API (PRODUCT.md 6.1, 9). Lifecycle endpoints live in cohort-lifecycle.ts. */
-export function cohortRoutes(deps: { cohorts: CohortsService; staticMembers: StaticMembersService; refreshNow: RefreshNow }): RouteModule {
+export function cohortRoutes(deps: { cohorts: CohortsService; staticMembers: StaticMembersService; members: CohortMembersService; refreshNow: RefreshNow }): RouteModule {
   const { cohorts, staticMembers: members } = deps;
   return (app, auth) => {
     const body = jsonBody('100kb');
@@ -111,10 +116,12 @@ export function cohortRoutes(deps: { cohorts: CohortsService; staticMembers: Sta
 
     app.get(base, auth.requireAdminProject, async (req, res) => {
       const q = parsePage(req.query);
-      const { include_archived } = parse(listQuery, req.query, 'query');
-      const rows = await cohorts.list(req.adminProject!.id, { includeArchived: include_archived === 'true', afterId: q.cursor ?? 0, limit: q.limit });
+      const { include_archived, search } = parse(listQuery, req.query, 'query');
+      const pid = req.adminProject!.id;
+      const [rows, counts] = await Promise.all([cohorts.list(pid, { includeArchived: include_archived === 'true', afterId: q.cursor ?? 0, limit: q.limit, search }), cohorts.countByState(pid)]);
       const p = page(rows, q.limit, (c) => c.id);
-      res.json({ data: p.data.map(cohortBody), next_cursor: p.next_cursor });
+      // counts: every cohort of the project by state (not only this page's, nor only the search's)
+      res.json({ data: p.data.map(cohortBody), next_cursor: p.next_cursor, counts });
     });
 
     app.get(`${base}/:key`, auth.requireAdminProject, async (req, res) => {
@@ -134,10 +141,38 @@ export function cohortRoutes(deps: { cohorts: CohortsService; staticMembers: Sta
       res.setHeader('ETag', `"${c.definitionVersion}"`).json(cohortBody(c));
     });
 
+    // Static cohorts: the uploaded ids (PostgreSQL, by distinct_id). Dynamic cohorts: the live
+    // materialized version with each member's distinct ids; the cursor pins that version
+    // (409, details.reason version_gone, once a refresh replaced and dropped it).
     app.get(`${base}/:key/members`, auth.requireAdminProject, async (req, res) => {
       const q = parse(membersQuery, req.query, 'query');
-      const rows = await members.list(req.adminProject!.id, keyOf(req), decodeCursor(q.cursor), q.limit);
-      res.json({ data: rows.map(memberBody), next_cursor: rows.length === q.limit ? encodeCursor(rows[rows.length - 1].distinctId) : null });
+      const c = await cohorts.get(req.adminProject!.id, keyOf(req));
+      if (c.kind === 'static') {
+        const rows = await members.list(req.adminProject!.id, c.key, decodeCursor(q.cursor), q.limit);
+        res.json({ data: rows.map(memberBody), next_cursor: rows.length === q.limit ? encodeCursor(rows[rows.length - 1].distinctId) : null });
+        return;
+      }
+      const p = await deps.members.page(c, q.cursor === undefined ? null : decodeMembersCursor(q.cursor), q.limit);
+      res.json({ data: p.members.map(dynamicMemberBody), next_cursor: p.next && encodeMembersCursor(p.next), version: p.version });
+    });
+
+    // CSV of every member (distinct_id,person_id), streamed page by page.
+    app.get(`${base}/:key/members/export`, auth.requireAdminProject, async (req, res) => {
+      const c = await cohorts.get(req.adminProject!.id, keyOf(req));
+      const chunks = deps.members.exportCsv(c);
+      // The first chunk is read before the headers go out, so a cohort without members yet is a clean 409.
+      const first = await chunks.next();
+      const second = c.kind === 'dynamic' ? await chunks.next() : undefined;
+      res.status(200).setHeader('Content-Type', 'text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="cohort-${c.key.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"`);
+      try {
+        for (const r of [first, second]) if (r && !r.done && !res.write(r.value)) await new Promise((ok) => res.once('drain', ok));
+        for await (const chunk of chunks) if (!res.write(chunk)) await new Promise((ok) => res.once('drain', ok));
+        res.end();
+      } catch (err) {
+        // Headers are gone: end the chunked body without its terminator so the client sees a broken transfer.
+        req.log?.warn({ err, cohort: c.key }, 'cohort export failed mid-stream');
+        res.destroy();
+      }
     });
 
     app.post(`${base}/:key/members`, ...uploadBody, auth.requireAdminProject, async (req, res) => {

@@ -4,7 +4,7 @@ import { jsonBody } from '../app.js';
 import { parse } from '../validate.js';
 import { idParam, page, parsePage } from '../pagination.js';
 import type { ProjectsService } from '../../services/projects.js';
-import { TIERS, type Project } from '../../domain/project.js';
+import { TIERS, isTimeZone, type Project } from '../../domain/project.js';
 import { KEY_SCOPES, type AdminKey, type KeyScope } from '../../domain/admin-key.js';
 
 const tier = z.enum(TIERS as [string, ...string[]]).transform((t) => t as Project['tier']);
@@ -21,6 +21,8 @@ const patchProject = z.object({
   allowed_origins: z.array(origin).max(100).nullable().optional(),
   /** days of events kept; null: forever (docs/scaling.md "Events") */
   event_retention_days: z.number().int().min(1).max(36_500).nullable().optional(),
+  /** IANA zone of calendar cohort windows (docs/cohorts.md "Windows") */
+  time_zone: z.string().min(1).max(64).refine(isTimeZone, 'must be an IANA time zone name such as UTC or Europe/Paris').optional(),
 }).strict();
 const createKey = z.object({
   name: z.string().trim().min(1).max(200),
@@ -36,7 +38,7 @@ const rotateKey = z.object({ grace_s: z.number().int().min(0).max(MAX_GRACE_S).o
 /** `:project` is a positive integer id; anything else is a 404 like a missing project. */
 export const projectIdParam = idParam;
 
-const projectBody = (p: Project) => ({ id: p.id, name: p.name, tier: p.tier, token: p.token, allowed_origins: p.allowedOrigins, event_retention_days: p.eventRetentionDays, created_at: p.createdAt });
+const projectBody = (p: Project) => ({ id: p.id, name: p.name, tier: p.tier, token: p.token, allowed_origins: p.allowedOrigins, event_retention_days: p.eventRetentionDays, time_zone: p.timeZone, created_at: p.createdAt });
 const keyBody = (k: AdminKey) => ({
   id: k.id, name: k.name, prefix: k.prefix, project_ids: k.projectIds, scope: k.scope,
   created_at: k.createdAt, revoked_at: k.revokedAt, previous_expires_at: k.previousExpiresAt,
@@ -61,8 +63,8 @@ export function projectRoutes(deps: { projects: ProjectsService }): RouteModule 
       res.json(projectBody(req.adminProject!));
     });
     app.patch('/v1/projects/:project', body, auth.requireAdminProject, async (req, res) => {
-      const { allowed_origins, event_retention_days, ...patch } = parse(patchProject, req.body, 'body');
-      res.json(projectBody(await projects.update(req.admin!, req.adminProject!.id, { ...patch, allowedOrigins: allowed_origins, eventRetentionDays: event_retention_days })));
+      const { allowed_origins, event_retention_days, time_zone, ...patch } = parse(patchProject, req.body, 'body');
+      res.json(projectBody(await projects.update(req.admin!, req.adminProject!.id, { ...patch, allowedOrigins: allowed_origins, eventRetentionDays: event_retention_days, timeZone: time_zone })));
     });
     app.get('/v1/projects/:project/keys', auth.requireAdminProject, async (req, res) => {
       const keys = await projects.listKeys(req.admin!, req.adminProject!.id);

@@ -87,6 +87,9 @@ class Compiler {
         return this.behavioral(node);
       case 'cohort':
         return this.cohort(node, stack);
+      default:
+        // The lifecycle filters (src/cohorts/filters/) came after this compiler.
+        throw new Error(`the legacy compiler does not know ${(node as { type: string }).type} filters`);
     }
   }
 

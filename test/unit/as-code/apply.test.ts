@@ -47,15 +47,15 @@ describe('rules plan / apply', () => {
     const plan = await planRules(deps, 'rules/demo', p.id);
     expect(plan.set.issues).toEqual([]);
     expect(plan.changes.every((c) => c.action === 'create')).toBe(true);
-    expect(planSummary(plan)).toBe('Plan: 11 to create, 0 to update, 0 unchanged.');
+    expect(planSummary(plan)).toBe('Plan: 12 to create, 0 to update, 0 unchanged.');
 
     const order: string[] = [];
     const report = await applyPlan(deps, plan, { onChange: (c) => order.push(`${c.kind}:${c.key}`) });
-    expect(report.applied).toHaveLength(11);
+    expect(report.applied).toHaveLength(12);
     // cohorts first (a referenced cohort before its referrer), then the rest
     expect(order.slice(0, 6).every((k) => k.startsWith('cohort:'))).toBe(true);
     expect(order.indexOf('cohort:germany')).toBeLessThan(order.indexOf('cohort:refunders-90d-outside-germany'));
-    expect(applySummary(plan, report)).toBe('Applied: 11 created, 0 updated, 0 unchanged (audit actor cli:rules).');
+    expect(applySummary(plan, report)).toBe('Applied: 12 created, 0 updated, 0 unchanged (audit actor cli:rules).');
 
     // through the same services as the admin API: versions, audit entries, static members
     const flag = await t.http.get(`/v1/projects/${p.id}/flags/new-checkout`).set(t.admin);
@@ -65,11 +65,11 @@ describe('rules plan / apply', () => {
     const members = await t.http.get(`/v1/projects/${p.id}/cohorts/support-pins/members`).set(t.admin);
     expect(members.body.data.map((m: { distinct_id: string }) => m.distinct_id).sort()).toEqual(['qa-tester-1', 'support-agent-ana', 'support-agent-ben']);
     const audited = await auditCount(p.id);
-    expect(audited).toBe(12); // 11 creations + one static member upload
+    expect(audited).toBe(13); // 12 creations + one static member upload
 
     const again = await planRules(deps, 'rules/demo', p.id);
     expect(again.changes.every((c) => c.action === 'unchanged')).toBe(true);
-    expect(planSummary(again)).toBe(`No changes: all 11 definitions of rules/demo are up to date in project ${p.id}.`);
+    expect(planSummary(again)).toBe(`No changes: all 12 definitions of rules/demo are up to date in project ${p.id}.`);
     const second = await applyPlan(deps, again);
     expect(second.applied).toEqual([]);
     expect(applySummary(again, second)).toMatch(/^No changes/);

@@ -33,7 +33,7 @@ describe('rules validate', () => {
     const set = await validateRulesDir('rules/demo');
     expect(set.issues).toEqual([]);
     expect(set.warnings).toEqual([]);
-    expect(set.cohorts.map((c) => c.key).sort()).toEqual(['frequent-buyers-30d', 'germany', 'heart-holder-buyers', 'lapsed-customers', 'refunders-90d-outside-germany', 'support-pins']);
+    expect(set.cohorts.map((c) => c.key).sort()).toEqual(['frequent-buyers-30d', 'germany', 'heart-holder-buyers', 'lapsed-customers', 'refunders-90d-outside-germany', 'stopped-buying-60d', 'support-pins']);
     expect(set.definitions.map((d) => `${d.kind}:${d.key}`).sort()).toEqual([
       'config:free-shipping', 'flag:checkout-layout', 'flag:new-checkout', 'flag:recommendations-v2', 'survey:refund-feedback',
     ]);

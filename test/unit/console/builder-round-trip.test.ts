@@ -8,7 +8,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateCohortDefinition as validateDefinition } from '../../../src/cohorts/validate-cohort-definition.js';
-import { PROPERTY_OPERATORS as SERVER_OPERATORS } from '../../../src/cohorts/cohort-definition.js';
+import { PROPERTY_OPERATORS as SERVER_OPERATORS, isLifecycleFilter, walkCohortDefinition, type CohortDefinition } from '../../../src/cohorts/cohort-definition.js';
 import { definitionToForm, FormMappingError } from '../../../console/src/builder/to-form.js';
 import { formToDefinition } from '../../../console/src/builder/to-definition.js';
 import { PROPERTY_OPERATORS } from '../../../console/src/builder/definition-types.js';
@@ -24,10 +24,24 @@ const demo = readdirSync(demoDir)
 
 const roundTrip = (d: unknown) => formToDefinition(definitionToForm(d));
 
+/** Lifecycle filters (first_time, stopped, …) and calendar windows have no builder form yet: the console edits them as JSON. */
+const builderShows = (d: unknown) => {
+  let ok = true;
+  walkCohortDefinition(d as CohortDefinition, (n) => {
+    if (isLifecycleFilter(n) || (n.type === 'behavioral' && n.window?.calendar !== undefined)) ok = false;
+  });
+  return ok;
+};
+
 describe('cohort definition fixtures', () => {
-  it.each([...fixtures, ...demo].map((f) => [f.name, f.definition] as const))('%s is valid and round-trips', (_name, definition) => {
+  it.each([...fixtures, ...demo].filter((f) => builderShows(f.definition)).map((f) => [f.name, f.definition] as const))('%s is valid and round-trips', (_name, definition) => {
     expect(validateDefinition(definition).issues).toEqual([]);
     expect(roundTrip(definition)).toEqual(definition);
+  });
+
+  it.each(demo.filter((f) => !builderShows(f.definition)).map((f) => [f.name, f.definition] as const))('%s (a lifecycle filter) is valid and left to the JSON view, with the path', (_name, definition) => {
+    expect(validateDefinition(definition).issues).toEqual([]);
+    expect(() => definitionToForm(definition)).toThrow(/definition(\.values\[\d+\])*\.(type|window\.calendar)/);
   });
 
   it('cover every operator, count, window and node type of the language', () => {

@@ -93,7 +93,7 @@ describe('refreshCohort (fakes)', () => {
     expect(await s.refresh(id)).toMatchObject({ status: 'ok', version: 1, memberCount: 3, asOf: T0 });
     expect(s.membership.members(P, id)).toEqual(['4', '12', '30']);
     const { q } = s.runQuery.calls[0];
-    expect(q.values).toEqual([P, '{"plan":"pro"}', 'buy', new Date(T0 - 86_400_000).toISOString(), new Date(T0).toISOString(), inner]);
+    expect(q.values).toEqual([P, '{"plan":"pro"}', '{"plan":["pro"]}', 'buy', new Date(T0 - 86_400_000).toISOString(), new Date(T0).toISOString(), inner]);
     expect(s.cohorts.row(P, id)).toMatchObject({ state: 'active', version: 1, pendingVersion: null, memberCount: 3, lastCalculatedAt: new Date(T0).toISOString(), errorsCalculating: 0, leaseOwner: null });
     expect(s.cohorts.definitionsVersion(P)).toBe(1); // API processes reload cohort states
     expect(s.notified).toEqual([P]);
