@@ -1,6 +1,7 @@
 import type { CohortDiffReader, LiveChannel, LiveMessage } from '../../ports/live-channel.js';
 import { createRedis, waitForRedis, type RedisClient } from './client.js';
 import type { Keys } from './keys.js';
+import { diffVersions } from './membership-store.js';
 
 /**
  * Live changes over Redis pub/sub on `<prefix>live` (JSON messages). `publisher` gives an
@@ -30,13 +31,11 @@ export function createLiveChannel(deps: { publisher: () => RedisClient; url: str
   };
 }
 
-/** Cohort version diffs with SDIFF (both versions share the project's hash tag: one slot). */
+/** Cohort version diffs, chunk by chunk (membership-store.ts diffVersions; one version's keys share a slot). */
 export function createCohortDiffReader(deps: { redis: RedisClient; keys: Keys }): CohortDiffReader {
   return {
     async diff(projectId, cohortId, from, to, cap) {
-      const newKey = deps.keys.cohortMembers(projectId, cohortId, to);
-      const oldKey = deps.keys.cohortMembers(projectId, cohortId, from);
-      const [entered, left] = from > 0 ? await Promise.all([deps.redis.sdiff(newKey, oldKey), deps.redis.sdiff(oldKey, newKey)]) : [await deps.redis.smembers(newKey), []];
+      const { entered, left } = await diffVersions(deps.redis, deps.keys, projectId, cohortId, from, to);
       return {
         entered: entered.slice(0, cap),
         left: left.slice(0, cap),

@@ -1,5 +1,5 @@
 /**
- * The whole live member set of a cohort, read with SSCAN (never one blocking SMEMBERS), for
+ * The whole live member set of a cohort, read chunk by chunk (membership-store.ts), for
  * `rules plan --impact` (as-code/impact.ts), which checks a million persons against a few
  * cohorts in memory. The pointer and the set are read one after the other: a refresh that
  * switches versions in between leaves the old set readable until the refresher drops it
@@ -7,6 +7,7 @@
  */
 import type { Keys } from './keys.js';
 import type { RedisClient } from './client.js';
+import { readVersionMembers } from './membership-store.js';
 
 export function createMembershipScan(deps: { redis: RedisClient; keys: Keys }) {
   const { redis, keys } = deps;
@@ -15,14 +16,7 @@ export function createMembershipScan(deps: { redis: RedisClient; keys: Keys }) {
     async liveMembers(projectId: number, cohortId: number): Promise<{ version: number; members: Set<string> } | null> {
       const v = await redis.get(keys.cohortCurrent(projectId, cohortId));
       if (v === null) return null;
-      const key = keys.cohortMembers(projectId, cohortId, Number(v));
-      const members = new Set<string>();
-      let cursor = '0';
-      do {
-        const [next, batch] = await redis.sscan(key, cursor, 'COUNT', 10_000);
-        for (const m of batch) members.add(m);
-        cursor = next;
-      } while (cursor !== '0');
+      const members = new Set(await readVersionMembers(redis, keys, projectId, cohortId, Number(v)));
       return { version: Number(v), members };
     },
   };

@@ -69,22 +69,54 @@ async function keysOfVersion(client: RedisClient, index: string): Promise<string
   return out;
 }
 
+/** The offsets held by chunk `c` of a version (its intset or its bitmap), ascending. */
+async function chunkOffsets(client: RedisClient, index: string, c: number): Promise<number[]> {
+  const [[e1, set], [e2, bits]] = ((await client.multi().smembers(`${index}:s${c}`).getBuffer(`${index}:b${c}`).exec()) ?? []) as Array<[Error | null, unknown]>;
+  if (e1 || e2) throw e1 ?? e2;
+  const offsets = (set as string[]).map(Number);
+  const bitmap = bits as Buffer | null;
+  if (bitmap) for (let o = 0; o < bitmap.length * 8; o++) if (bitmap[o >> 3] & (0x80 >> (o & 7))) offsets.push(o);
+  return offsets.sort((a, b) => a - b);
+}
+
+const chunksOf = async (client: RedisClient, index: string) => (await client.smembers(index)).map(Number).sort((a, b) => a - b);
+
 /**
  * The members of one version, person ids ascending, then `d:<distinct_id>` (for tests,
  * benchmarks and tools; it reads the whole version).
  */
 export async function readVersionMembers(client: RedisClient, keys: Keys, projectId: number, cohortId: number, version: number): Promise<string[]> {
   const index = keys.cohortMembers(projectId, cohortId, version);
-  const chunks = (await client.smembers(index)).map(Number).sort((a, b) => a - b);
   const ids: string[] = [];
-  for (const c of chunks) {
-    const offsets = (await client.smembers(`${index}:s${c}`)).map(Number).sort((a, b) => a - b);
-    const bits = await client.getBuffer(`${index}:b${c}`);
-    if (bits) for (let o = 0; o < bits.length * 8; o++) if (bits[o >> 3] & (0x80 >> (o & 7))) offsets.push(o);
-    for (const o of offsets.sort((a, b) => a - b)) ids.push(String(c * CHUNK_IDS + o));
-  }
+  for (const c of await chunksOf(client, index)) for (const o of await chunkOffsets(client, index, c)) ids.push(String(c * CHUNK_IDS + o));
   const dids = (await client.smembers(`${index}:d`)).sort();
   return [...ids, ...dids.map((d) => `d:${d}`)];
+}
+
+/**
+ * Who is in version `to` and not in `from` (entered) and the reverse (left), chunk by chunk:
+ * the process holds two chunks' offsets at a time plus the answer, never both versions.
+ * `from` 0 means no previous version (everyone entered). Members as in readVersionMembers.
+ */
+export async function diffVersions(client: RedisClient, keys: Keys, projectId: number, cohortId: number, from: number, to: number): Promise<{ entered: string[]; left: string[] }> {
+  const newIndex = keys.cohortMembers(projectId, cohortId, to);
+  const oldIndex = keys.cohortMembers(projectId, cohortId, from);
+  const [newChunks, oldChunks] = await Promise.all([chunksOf(client, newIndex), from > 0 ? chunksOf(client, oldIndex) : ([] as number[])]);
+  const entered: string[] = [];
+  const left: string[] = [];
+  for (const c of [...new Set([...newChunks, ...oldChunks])].sort((a, b) => a - b)) {
+    const [now, before] = await Promise.all([newChunks.includes(c) ? chunkOffsets(client, newIndex, c) : ([] as number[]), oldChunks.includes(c) ? chunkOffsets(client, oldIndex, c) : ([] as number[])]);
+    const had = new Set(before);
+    const has = new Set(now);
+    for (const o of now) if (!had.has(o)) entered.push(String(c * CHUNK_IDS + o));
+    for (const o of before) if (!has.has(o)) left.push(String(c * CHUNK_IDS + o));
+  }
+  const [dIn, dOut] = from > 0
+    ? await Promise.all([client.sdiff(`${newIndex}:d`, `${oldIndex}:d`), client.sdiff(`${oldIndex}:d`, `${newIndex}:d`)])
+    : [await client.smembers(`${newIndex}:d`), [] as string[]];
+  entered.push(...dIn.sort().map((d) => `d:${d}`));
+  left.push(...dOut.sort().map((d) => `d:${d}`));
+  return { entered, left };
 }
 
 export function createMembershipStore(deps: MembershipStoreDeps): MembershipStore {
@@ -270,13 +302,7 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
       if (at.phase === 'ids') {
         const chunks = chunkList.map(Number).filter((c) => c >= at.chunk).sort((a, b) => a - b);
         for (const c of chunks) {
-          const [[e1, set], [e2, bits]] = ((await bulk.multi().smembers(`${index}:s${c}`).getBuffer(`${index}:b${c}`).exec()) ?? []) as Array<[Error | null, unknown]>;
-          if (e1 || e2) throw e1 ?? e2;
-          const offsets = (set as string[]).map(Number);
-          const bitmap = bits as Buffer | null;
-          if (bitmap) for (let o = 0; o < bitmap.length * 8; o++) if (bitmap[o >> 3] & (0x80 >> (o & 7))) offsets.push(o);
-          offsets.sort((a, b) => a - b);
-          for (const o of offsets) {
+          for (const o of await chunkOffsets(bulk, index, c)) {
             if (c === at.chunk && o < at.offset) continue;
             if (out.length === limit) return { members: out, cursor: encodeIds(c, o) };
             out.push(String(c * CHUNK_IDS + o));
