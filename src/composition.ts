@@ -127,7 +127,10 @@ export function composeAll(config: Config, opts: ComposeOptions & { refresher?: 
     config,
     logger: infra.logger,
     pool: infra.pool,
-    redis: infra.redis,
+    /** the decision path's Redis connection (throws in memory mode: there is none) */
+    get redis() {
+      return infra.redis;
+    },
     keys: infra.keys,
     metrics: infra.metrics,
     tx: infra.tx,
