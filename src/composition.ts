@@ -131,6 +131,12 @@ export function composeAll(config: Config, opts: ComposeOptions & { refresher?: 
     get redis() {
       return infra.redis;
     },
+    /** which stores this graph uses */
+    modes: infra.modes,
+    /** memory mode: the in-process adapters and their state; undefined with Redis */
+    get memory() {
+      return infra.memory;
+    },
     keys: infra.keys,
     metrics: infra.metrics,
     tx: infra.tx,
