@@ -56,7 +56,7 @@ beforeAll(async () => {
   server = spawn('npm', ['start'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   server.stdout!.on('data', (d) => (serverLog += d));
   server.stderr!.on('data', (d) => (serverLog += d));
-}, 60_000);
+}, 180_000); // reading the whole data file for the slice: ~20 s on a quiet machine
 
 afterAll(async () => {
   // Only after a failure: whatever of the group is left (npm, the service, its PostgreSQL).
