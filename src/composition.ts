@@ -155,7 +155,16 @@ export function composeAll(config: Config, opts: ComposeOptions & { refresher?: 
     config,
     logger: infra.logger,
     pool: infra.pool,
-    redis: infra.redis,
+    /** the decision path's Redis connection (throws in memory mode: there is none) */
+    get redis() {
+      return infra.redis;
+    },
+    /** which stores this graph uses */
+    modes: infra.modes,
+    /** memory mode: the in-process adapters and their state; undefined with Redis */
+    get memory() {
+      return infra.memory;
+    },
     keys: infra.keys,
     metrics: infra.metrics,
     tx: infra.tx,

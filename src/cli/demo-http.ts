@@ -73,7 +73,7 @@ export function createDemoClient(baseUrl: string, tokens: { admin: string; proje
     },
     project: (projectId: number) => call<{ id: number; name: string }>('GET', `/v1/projects/${projectId}`, tokens.admin),
     person: (projectId: number, distinctId: string) =>
-      call<{ person: { id: number; bucketing_key: string; properties: Record<string, unknown> } }>('GET', `/v1/projects/${projectId}/persons/${encodeURIComponent(distinctId)}`, tokens.admin),
+      call<{ person: { id: number; bucketing_key: string; properties: Record<string, unknown> }; cohorts?: Array<{ key: string }> }>('GET', `/v1/projects/${projectId}/persons/${encodeURIComponent(distinctId)}`, tokens.admin),
     decide: (distinctId: string, anonId?: string) => call<HandshakeBody>('POST', '/v1/decide', tokens.project, { distinct_id: distinctId, ...(anonId ? { anon_id: anonId } : {}) }),
     alias: (distinctId: string, alias: string) =>
       call<{ person_id: number; distinct_ids: string[]; bucketing_key: string; merged: boolean }>('POST', '/v1/alias', tokens.project, { distinct_id: distinctId, alias }),

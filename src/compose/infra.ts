@@ -3,6 +3,10 @@
  * three Redis connections (the decision path's with its short timeout and auto-pipelining;
  * `bulk` for write-throughs and rebuilds; `cohorts` for materialization without a timeout),
  * the key layout, metrics, and every store. The only place that opens connections.
+ *
+ * Memory mode (REDIS_URL=memory:, docs/embedded.md): no Redis connection at all; the
+ * in-process adapters (src/adapters/memory/) serve every Redis-backed port over one shared
+ * state, for this one process. The `redis*` getters then throw.
  */
 import type { Logger } from 'pino';
 import { createLogger } from '../logging.js';
@@ -13,7 +17,9 @@ import { createPool, type Pool } from '../adapters/postgres/pool.js';
 import { createRedis, waitForRedis, type RedisClient } from '../adapters/redis/client.js';
 import { createKeys, type Keys } from '../adapters/redis/keys.js';
 import { createDefinitionsNotifier } from '../adapters/redis/definitions-notifier.js';
-import type { Readiness } from '../http/routes/health.js';
+import { Gauge } from 'prom-client';
+import { createMemoryAdapters } from '../adapters/memory/index.js';
+import type { Readiness, StoreModes } from '../http/routes/health.js';
 import { createStores, type Stores } from './stores.js';
 import { once, type Background } from './once.js';
 
@@ -21,6 +27,8 @@ export interface InfraOptions {
   logger?: Logger;
   /** collect process metrics (off in tests: they register global timers) */
   defaultMetrics?: boolean;
+  /** the embedded PostgreSQL serves DATABASE_URL (for /readyz and /metrics; default `server`) */
+  postgresMode?: StoreModes['postgres'];
 }
 
 export function createInfra(config: Config, opts: InfraOptions = {}) {
@@ -29,9 +37,21 @@ export function createInfra(config: Config, opts: InfraOptions = {}) {
   const keys: Keys = createKeys(config.REDIS_PREFIX);
   const opened: { redis: RedisClient[]; pool: Pool | null } = { redis: [], pool: null };
   const background: Background[] = [];
+  const modes: StoreModes = { postgres: opts.postgresMode ?? 'server', redis: config.REDIS_URL === 'memory:' ? 'memory' : 'server' };
+  const memory = modes.redis === 'memory' ? once(() => createMemoryAdapters()) : undefined;
+  new Gauge({
+    name: 'switchboard_store_mode',
+    help: 'The stores in use: postgres server or embedded, redis server or memory (one process only); always 1',
+    labelNames: ['postgres', 'redis'] as const,
+    registers: [metrics.registry],
+  }).set({ postgres: modes.postgres, redis: modes.redis }, 1);
+  const noRedis = () => {
+    throw new Error('no Redis connection in memory mode (REDIS_URL=memory:)');
+  };
 
   const pool = once(() => (opened.pool = createPool(config.DATABASE_URL, config.PG_POOL_MAX)));
   const redisClient = (o: { commandTimeoutMs?: number; autoPipelining?: boolean }) => () => {
+    if (memory) noRedis();
     const client = createRedis({ url: config.REDIS_URL, ...o });
     opened.redis.push(client);
     return client;
@@ -49,17 +69,17 @@ export function createInfra(config: Config, opts: InfraOptions = {}) {
   });
   const redisCohorts = once(redisClient({}));
   const tx = once(() => createTransactions(pool()));
-  const notifier = once(() => createDefinitionsNotifier({ publisher: redis(), url: config.REDIS_URL, keys }));
-  const stores = once(() => createStores({ pool, redis, redisBulk, redisCohorts, keys, redisTimeoutMs: config.REDIS_TIMEOUT_MS }));
+  const notifier = once(() => (memory ? memory().notifier : createDefinitionsNotifier({ publisher: redis(), url: config.REDIS_URL, keys })));
+  const stores = once(() => createStores({ pool, redis, redisBulk, redisCohorts, keys, redisTimeoutMs: config.REDIS_TIMEOUT_MS, memory }));
 
-  /** PostgreSQL and Redis reachable, each within 1 s. */
+  /** PostgreSQL and Redis reachable, each within 1 s (in memory mode Redis is this process: always ok). */
   async function readiness(): Promise<Readiness> {
     const timeout = <T>(p: Promise<T>, ms: number) =>
       Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms))]);
-    const [pg, rd] = await Promise.allSettled([timeout(pool().query('SELECT 1'), 1_000), timeout(redis().ping(), 1_000)]);
+    const [pg, rd] = await Promise.allSettled([timeout(pool().query('SELECT 1'), 1_000), memory ? Promise.resolve('PONG') : timeout(redis().ping(), 1_000)]);
     const postgres = pg.status === 'fulfilled' ? 'ok' : 'down';
     const redisState = rd.status === 'fulfilled' ? 'ok' : 'down';
-    return { ok: postgres === 'ok' && redisState === 'ok', postgres, redis: redisState, degraded: redisState === 'down' };
+    return { ok: postgres === 'ok' && redisState === 'ok', mode: modes, postgres, redis: redisState, degraded: redisState === 'down' };
   }
 
   return {
@@ -67,6 +87,12 @@ export function createInfra(config: Config, opts: InfraOptions = {}) {
     logger,
     metrics,
     keys,
+    /** which stores this process uses */
+    modes,
+    /** memory mode: the in-process adapters and their state (tests inspect it); undefined otherwise */
+    get memory() {
+      return memory?.();
+    },
     get pool(): Pool {
       return pool();
     },

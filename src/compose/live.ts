@@ -19,7 +19,8 @@ const built = new WeakMap<Infra, ReturnType<typeof make>>();
 
 function make(infra: Infra) {
   const { config, logger } = infra;
-  const live = once(() => createLiveChannel({ publisher: () => infra.redisBulk, url: config.REDIS_URL, keys: infra.keys }));
+  const memory = infra.memory;
+  const live = once(() => memory?.live ?? createLiveChannel({ publisher: () => infra.redisBulk, url: config.REDIS_URL, keys: infra.keys }));
   const sender = once(() => createWebhookSender({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE_URLS }));
   const webhookAdmin = once(() => createWebhookAdmin({ store: infra.stores.webhooks, sender: sender(), audit: infra.stores.audit }));
   const dispatcher = once(() =>
@@ -30,7 +31,7 @@ function make(infra: Infra) {
     }),
   );
   const onCohortSwitched = once(() =>
-    createCohortSwitchListener({ diff: createCohortDiffReader({ redis: infra.redisCohorts, keys: infra.keys }), outbox: infra.stores.webhooks, live: live(), logger }),
+    createCohortSwitchListener({ diff: memory?.cohortDiff ?? createCohortDiffReader({ redis: infra.redisCohorts, keys: infra.keys }), outbox: infra.stores.webhooks, live: live(), logger }),
   );
   const feedListener = once(() => createLiveFeedListener({ live: live(), logger }));
   return { live, sender, webhookAdmin, dispatcher, onCohortSwitched, feedListener };

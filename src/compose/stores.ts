@@ -23,6 +23,7 @@ import { createMembershipStore } from '../adapters/redis/membership-store.js';
 import { createRateLimiter } from '../adapters/redis/rate-limiter.js';
 import { createWebhookStore } from '../adapters/postgres/webhook-store.js';
 import { withOutbox } from '../services/webhooks.js';
+import type { MemoryAdapters } from '../adapters/memory/index.js';
 import { once } from './once.js';
 
 export interface StoreConnections {
@@ -33,6 +34,8 @@ export interface StoreConnections {
   keys: Keys;
   /** ms the handshake waits for Redis before answering in degraded mode */
   redisTimeoutMs: number;
+  /** memory mode (REDIS_URL=memory:): the in-process adapters replace every Redis-backed one */
+  memory?: () => MemoryAdapters;
 }
 
 export function createStores(c: StoreConnections) {
@@ -56,11 +59,11 @@ export function createStores(c: StoreConnections) {
     snapshotSource: once(() => createSnapshotSource(c.pool())),
     // Materialization writes big pipelines; membership reads here serve admin views and
     // listeners, not handshakes: one connection without the decision path's timeout.
-    membership: once(() => createMembershipStore({ redis: c.redisCohorts(), bulk: c.redisCohorts(), keys: c.keys })),
-    identityCache: once(() => createIdentityCache({ redis: c.redis(), bulk: c.redisBulk(), keys: c.keys })),
-    handshakeReader: once(() => createHandshakeReader({ redis: c.redis(), keys: c.keys, timeoutMs: c.redisTimeoutMs })),
-    exposureMarks: once(() => createExposureMarks({ redis: c.redisBulk(), keys: c.keys })),
-    rateLimiter: once(() => createRateLimiter({ redis: c.redis(), keys: c.keys })),
+    membership: once(() => (c.memory ? c.memory().membership : createMembershipStore({ redis: c.redisCohorts(), bulk: c.redisCohorts(), keys: c.keys }))),
+    identityCache: once(() => (c.memory ? c.memory().identityCache : createIdentityCache({ redis: c.redis(), bulk: c.redisBulk(), keys: c.keys }))),
+    handshakeReader: once(() => (c.memory ? c.memory().handshakeReader : createHandshakeReader({ redis: c.redis(), keys: c.keys, timeoutMs: c.redisTimeoutMs }))),
+    exposureMarks: once(() => (c.memory ? c.memory().exposureMarks : createExposureMarks({ redis: c.redisBulk(), keys: c.keys }))),
+    rateLimiter: once(() => (c.memory ? c.memory().rateLimiter : createRateLimiter({ redis: c.redis(), keys: c.keys }))),
   };
   type Make = typeof make;
   const stores = {} as { readonly [K in keyof Make]: ReturnType<Make[K]> };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { personDocStored } from '../helpers/store-probe.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
 let t: TestContext;
@@ -68,7 +69,7 @@ describe('POST /v1/alias', () => {
     expect(merged.stats.eventsByName).toEqual([{ event: 'view', count: 5 }]);
     expect(Number((await t.pool.query('SELECT count(*) AS n FROM persons WHERE project_id = $1 AND id = $2', [p.id, anon.personId])).rows[0].n)).toBe(0);
     for (const id of ['anon-4', 'user-4']) expect(await resolve(id)).toMatchObject({ personId: user.personId, bucketingKey: 'user-4', properties: merged.person.properties });
-    expect(await t.redis.exists(t.keys.person(p.id, anon.personId!))).toBe(0);
+    expect(await personDocStored(t, p.id, anon.personId!)).toBe(false);
     // idempotent afterwards
     expect((await alias('user-4', 'anon-4')).body).toMatchObject({ person_id: user.personId, merged: false });
   });

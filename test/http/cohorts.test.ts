@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memberSetExists } from '../helpers/store-probe.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
 let t: TestContext;
@@ -142,8 +143,8 @@ describe('refresh now', () => {
     expect(await isMember('fr', rows[1].id)).toBe(false);
     const again = await t.http.post(`${base}/fr/refresh`).set(t.admin);
     expect(again.body.outcome.version).toBe(2);
-    // the old version is gone from Redis
-    expect(await t.redis.exists(t.keys.cohortMembers(p.id, await cohortId('fr'), 1))).toBe(0);
+    // the old version is gone from the store
+    expect(await memberSetExists(t, p.id, await cohortId('fr'), 1)).toBe(false);
     const history = await t.pool.query('SELECT version, member_count, error_code, stats FROM cohort_calculations WHERE cohort_id = $1 ORDER BY id', [await cohortId('fr')]);
     expect(history.rows.map((r) => [r.version, r.member_count, r.error_code])).toEqual([[1, 1, null], [2, 1, null]]);
     expect(history.rows[0].stats).toMatchObject({ rows: 1 });

@@ -18,7 +18,9 @@ describe('health, readiness, metrics', () => {
     expect((await t.http.get('/healthz')).body).toEqual({ status: 'ok' });
     const ready = await t.http.get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toMatchObject({ status: 'ready', postgres: 'ok', redis: 'ok' });
+    expect(ready.body).toMatchObject({ status: 'ready', mode: { postgres: 'server', redis: 'server' }, postgres: 'ok', redis: 'ok' });
+    const metrics = await t.http.get('/metrics');
+    expect(metrics.text).toContain('switchboard_store_mode{postgres="server",redis="server"} 1');
   });
 
   it('readyz fails when Redis is down, and says so', async () => {

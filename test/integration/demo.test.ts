@@ -1,15 +1,14 @@
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createGunzip, gunzipSync, gzipSync } from 'node:zlib';
-import { parse } from 'csv-parse';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { rulesDeps } from '../../src/cli/rules.js';
 import { importDemoData } from '../../src/cli/demo-import.js';
 import { planRules } from '../../src/as-code/plan.js';
 import { applyPlan, cohortOrder } from '../../src/as-code/apply.js';
-import { UCI } from '../helpers/uci.js';
+import { expectedSizes, writeSlice, type Row } from './support/demo-slice.js';
 
 /**
  * The demo on real data, end to end but fast: a deterministic slice of the UCI Online Retail
@@ -20,7 +19,6 @@ import { UCI } from '../helpers/uci.js';
  */
 const DAY = 86_400_000;
 
-type Row = Record<string, string>;
 let t: TestContext;
 let dir: string;
 let slice: string;
@@ -28,71 +26,16 @@ let rows: Row[];
 /** the project and `now` of the first test, re-run by the second */
 let first: { id: number; now: number };
 
-/** Reads the real file and keeps, verbatim, the header and every row of the chosen customers. */
-async function writeSlice(to: string): Promise<Row[]> {
-  const kept: string[] = [];
-  const parsed: Row[] = [];
-  const parser = createReadStream(UCI).pipe(createGunzip()).pipe(parse({ raw: true, columns: true }));
-  for await (const { record, raw } of parser as AsyncIterable<{ record: Row; raw: string }>) {
-    if (!record.CustomerID.endsWith('3')) continue;
-    kept.push(raw.replace(/\r?\n$/, ''));
-    parsed.push(record);
-  }
-  const header = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country';
-  writeFileSync(to, gzipSync(`${header}\n${kept.join('\n')}\n`));
-  return parsed;
-}
-
 beforeAll(async () => {
   t = await createTestContext();
   dir = mkdtempSync(path.join(tmpdir(), 'sb-demo-'));
   slice = path.join(dir, 'uci-slice.csv.gz');
-  rows = await writeSlice(slice);
+  rows = await writeSlice(slice, '3');
 }, 120_000);
 afterAll(async () => {
   await t.cleanup();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Each demo cohort's size, counted from raw rows: InvoiceDate read as UTC, windows ending at the newest row. */
-function expectedSizes(data: Row[]): Record<string, number> {
-  const time = (r: Row) => Date.parse(`${r.InvoiceDate.replace(' ', 'T')}Z`);
-  const newest = Math.max(...data.map(time));
-  const isPurchase = (r: Row) => /^[0-9]/.test(r.InvoiceNo);
-  const isRefund = (r: Row) => r.InvoiceNo.startsWith('C');
-  const country = new Map<string, string>();
-  const purchases30 = new Map<string, number>();
-  const refunded90 = new Set<string>();
-  const purchasedEver = new Set<string>();
-  const purchased90 = new Set<string>();
-  const purchased365 = new Set<string>();
-  const purchased60 = new Set<string>();
-  const heart = new Set<string>();
-  for (const r of data) {
-    const id = r.CustomerID;
-    const age = newest - time(r);
-    country.set(id, r.Country); // file order: the last row wins
-    if (isPurchase(r)) {
-      purchasedEver.add(id);
-      if (age <= 30 * DAY) purchases30.set(id, (purchases30.get(id) ?? 0) + 1);
-      if (age <= 90 * DAY) purchased90.add(id);
-      if (age <= 365 * DAY) purchased365.add(id);
-      if (age <= 60 * DAY) purchased60.add(id);
-      if (r.StockCode === '85123A') heart.add(id);
-    }
-    if (isRefund(r) && age <= 90 * DAY) refunded90.add(id);
-  }
-  const pins = readFileSync('rules/demo/cohorts/support-pins.csv', 'utf8').trim().split('\n').slice(1);
-  return {
-    germany: [...country.values()].filter((c) => c === 'Germany').length,
-    'frequent-buyers-30d': [...purchases30.values()].filter((n) => n >= 5).length,
-    'refunders-90d-outside-germany': [...refunded90].filter((id) => country.get(id) !== 'Germany').length,
-    'heart-holder-buyers': heart.size,
-    'lapsed-customers': [...purchasedEver].filter((id) => !purchased90.has(id)).length,
-    'support-pins': new Set(pins.map((p) => p.trim())).size,
-    'stopped-buying-60d': [...purchased365].filter((id) => !purchased60.has(id)).length,
-  };
-}
 
 describe('the demo on a slice of the real data', () => {
   it('materializes every demo cohort with the size computed from the raw CSV rows', async () => {

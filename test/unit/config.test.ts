@@ -4,8 +4,10 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 describe('loadConfig', () => {
   it('has defaults that work on a fresh machine', () => {
     const c = loadConfig({});
-    expect(c.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/switchboard');
-    expect(c.REDIS_URL).toBe('redis://127.0.0.1:6379/0');
+    // Resolved at start-up: the local servers when they answer, else embedded / in-process.
+    expect(c.DATABASE_URL).toBe('auto');
+    expect(c.REDIS_URL).toBe('auto');
+    expect(c.SWITCHBOARD_DIR).toBe('.switchboard');
     expect(c.PORT).toBe(3000);
     expect(c.LOG_LEVEL).toBe('info');
     expect(c.INIT_ADMIN_KEY).toBeUndefined();
@@ -29,6 +31,11 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('accepts the embedded and in-process modes by name', () => {
+    const c = loadConfig({ DATABASE_URL: 'embedded', REDIS_URL: 'memory:' });
+    expect([c.DATABASE_URL, c.REDIS_URL]).toEqual(['embedded', 'memory:']);
   });
 
   it('treats empty variables as unset', () => {
