@@ -128,7 +128,7 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
       switched = true;
       if (deps.onSwitched) {
         await deps
-          .onSwitched({ projectId, cohortId, cohortKey: leased.key, version, previousVersion: previous, memberCount: members.length, asOf: now })
+          .onSwitched({ projectId, cohortId, cohortKey: leased.key, version, previousVersion: previous, memberCount, asOf: now })
           .catch((err) => deps.logger?.warn({ err, cohort: cohortId }, 'cohort switch listener failed'));
       }
       // Versions this one replaces: the pointer's previous value, the recorded one, and

@@ -48,8 +48,9 @@ export const encodeMembersCursor = (c: MembersCursor): string => Buffer.from(`v$
 
 /** Parses a cursor from `encodeMembersCursor`; a 400 naming `query.cursor` otherwise. */
 export function decodeMembersCursor(raw: string): MembersCursor {
-  const text = /^[A-Za-z0-9_-]{1,400}$/.test(raw) ? Buffer.from(raw, 'base64url').toString('utf8') : '';
-  const m = /^v(\d{1,10})\.([0-9.]{1,40})$/.exec(text);
+  const text = /^[A-Za-z0-9_-]{1,800}$/.test(raw) ? Buffer.from(raw, 'base64url').toString('utf8') : '';
+  // The scan part is the membership store's own cursor (it checks it: a malformed one is a 400 too).
+  const m = /^v(\d{1,10})\.([\x21-\x7e]{1,500})$/su.exec(text);
   if (!m) throw invalid('query.cursor: must be a cursor returned by a previous page of this cohort');
   return { version: Number(m[1]), scan: m[2] };
 }

@@ -114,19 +114,19 @@ export function createMemoryMembershipStore(state: MemoryState): MembershipStore
     isMember: async (projectId, cohortIds, member) => membership(projectId, cohortIds, member).map((a) => a.member),
     /**
      * A page in the Redis adapter's order (person ids ascending, then `d:` ids); the cursor is
-     * the last member listed, so members added or removed meanwhile before it are not repeated.
+     * the last member listed (base64url), so members added or removed meanwhile before it are not repeated.
      */
     async scanMembers(projectId, cohortId, version, cursor, limit) {
       const c = peekCohort(state, projectId, cohortId);
       const set = c?.sets.get(version);
       if (!set) return c?.live === version ? { members: [], cursor: null } : null;
       if (cursor !== null && !cursor.startsWith('m')) throw new Error(`malformed member scan cursor: ${cursor}`);
-      const after = cursor === null ? null : cursor.slice(1);
+      const after = cursor === null ? null : Buffer.from(cursor.slice(1), 'base64url').toString('utf8');
       const sorted = [...set].sort(memberOrder);
       const from = after === null ? 0 : sorted.findIndex((m) => memberOrder(m, after) > 0);
       const page = from < 0 ? [] : sorted.slice(from, from + limit);
       const more = from >= 0 && from + limit < sorted.length;
-      return { members: page, cursor: more ? `m${page[page.length - 1]}` : null };
+      return { members: page, cursor: more ? `m${Buffer.from(page[page.length - 1], 'utf8').toString('base64url')}` : null };
     },
     /** An estimate (Redis samples too): member bytes plus a fixed overhead each; 0 when there is no set. */
     async bytes(projectId, cohortId, version) {
