@@ -108,5 +108,16 @@ export async function startRedisCluster(opts: { masters?: number; nodeTimeoutMs?
     },
   };
   await cluster.waitOk();
+  // A master's replica can take over only once it is in sync: wait for every link (a test that
+  // kills a master right after start-up would otherwise find no replica eligible).
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const replication = await Promise.all(ports.map((p) => info(p, 'replication').catch(() => '')));
+    const replicasUp = replication.filter((r) => /role:slave/.test(r)).every((r) => /master_link_status:up/.test(r) && /master_sync_in_progress:0/.test(r));
+    const mastersServed = replication.filter((r) => /role:master/.test(r)).every((r) => /slave0:.*state=online/.test(r));
+    if (replicasUp && mastersServed) break;
+    if (Date.now() > deadline) throw new Error('the cluster replicas did not come in sync');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   return cluster;
 }

@@ -58,6 +58,8 @@ export function createRedis(opts: RedisOptions): RedisClient {
         retryDelayOnFailover: 100,
         retryDelayOnClusterDown: 200,
         slotsRefreshTimeout: 2_000,
+        // A failover moves slots without a MOVED reply reaching an idle client: look every second.
+        slotsRefreshInterval: 1_000,
         redisOptions: { connectTimeout: node.connectTimeout, commandTimeout: node.commandTimeout, maxRetriesPerRequest: 1 },
       })
     : new Redis(opts.url, node);
