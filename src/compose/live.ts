@@ -9,7 +9,8 @@ import { createCohortDiffReader, createLiveChannel } from '../adapters/redis/liv
 import { createStreamHub } from '../http/stream/hub.js';
 import { createImportJobs } from '../import/import-jobs.js';
 import { createCohortSwitchListener, createLiveFeedListener } from '../services/live-changes.js';
-import { createWebhookAdmin, createWebhookDispatcher } from '../services/webhooks.js';
+import { createWebhookDispatcher } from '../services/webhook-dispatcher.js';
+import { createWebhookAdmin } from '../services/webhooks.js';
 import type { Decisions } from './decisions.js';
 import type { Feeds } from './feeds.js';
 import type { Infra } from './infra.js';

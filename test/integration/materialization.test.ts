@@ -1,5 +1,5 @@
 import { CHUNK_IDS } from '../../src/adapters/redis/membership-lua.js';
-import { readVersionMembers } from '../../src/adapters/redis/membership-store.js';
+import { readVersionMembers } from '../../src/adapters/redis/membership-read.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { createRedis, waitForRedis } from '../../src/adapters/redis/client.js';

@@ -3,7 +3,7 @@
  * static-follow update, and event-driven changes of an active cohort keep `member_count`
  * exact (issue 12, item 3).
  */
-import { readVersionMembers } from '../../src/adapters/redis/membership-store.js';
+import { readVersionMembers } from '../../src/adapters/redis/membership-read.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 

@@ -1,5 +1,5 @@
 /**
- * The whole live member set of a cohort, read chunk by chunk (membership-store.ts), for
+ * The whole live member set of a cohort, read chunk by chunk (membership-read.ts), for
  * `rules plan --impact` (as-code/impact.ts), which checks a million persons against a few
  * cohorts in memory. The pointer and the set are read one after the other: a refresh that
  * switches versions in between leaves the old set readable until the refresher drops it
@@ -7,7 +7,7 @@
  */
 import type { Keys } from './keys.js';
 import type { RedisClient } from './client.js';
-import { readVersionMembers } from './membership-store.js';
+import { readVersionMembers } from './membership-read.js';
 
 export function createMembershipScan(deps: { redis: RedisClient; keys: Keys }) {
   const { redis, keys } = deps;

@@ -8,30 +8,11 @@
  * that have no person yet.
  */
 import type { MemberRef, MemberScanPage, MembershipAnswer, MembershipStore } from '../../ports/membership-store.js';
+import { scanVersion } from './membership-read.js';
 import type { Keys } from './keys.js';
 import { waitForRedis, type RedisClient } from './client.js';
 import { APPLY, CHUNK_IDS, INTSET_MAX, IS_MEMBER, SWITCH, type LuaScript } from './membership-lua.js';
 
-/**
- * SSCAN's COUNT for member listings. Fixed (never the page size): repeating one SSCAN call
- * with the same cursor and COUNT on an unchanged set returns the same batch, so a page may end
- * inside a batch and the next one skips what was already returned.
- */
-export const SCAN_COUNT = 1_000;
-
-/**
- * A listing cursor: `i<chunk>.<offset>` (the next person id to list) or `d<SSCAN cursor>.<skip>`
- * (in the `:d` set: SSCAN's cursor and how many of its batch were already listed).
- */
-type ScanPosition = { phase: 'ids'; chunk: number; offset: number } | { phase: 'd'; redisCursor: string; skip: number };
-const encodeIds = (chunk: number, offset: number) => `i${chunk}.${offset}`;
-const encodeD = (redisCursor: string, skip: number) => `d${redisCursor}.${skip}`;
-function decodeScan(cursor: string | null): ScanPosition {
-  if (cursor === null) return { phase: 'ids', chunk: 0, offset: 0 };
-  const m = /^([id])(\d{1,20})\.(\d{1,7})$/.exec(cursor);
-  if (!m) throw new Error(`malformed member scan cursor: ${cursor}`);
-  return m[1] === 'i' ? { phase: 'ids', chunk: Number(m[2]), offset: Number(m[3]) } : { phase: 'd', redisCursor: m[2], skip: Number(m[3]) };
-}
 
 /** Members per SADD/SREM command (and per Lua call): big enough to pipeline well, small for Lua's stack. */
 export const CHUNK = 5_000;
@@ -67,56 +48,6 @@ async function keysOfVersion(client: RedisClient, index: string): Promise<string
   const out = [index, `${index}:d`];
   for (const c of chunks) out.push(`${index}:s${c}`, `${index}:b${c}`);
   return out;
-}
-
-/** The offsets held by chunk `c` of a version (its intset or its bitmap), ascending. */
-async function chunkOffsets(client: RedisClient, index: string, c: number): Promise<number[]> {
-  const [[e1, set], [e2, bits]] = ((await client.multi().smembers(`${index}:s${c}`).getBuffer(`${index}:b${c}`).exec()) ?? []) as Array<[Error | null, unknown]>;
-  if (e1 || e2) throw e1 ?? e2;
-  const offsets = (set as string[]).map(Number);
-  const bitmap = bits as Buffer | null;
-  if (bitmap) for (let o = 0; o < bitmap.length * 8; o++) if (bitmap[o >> 3] & (0x80 >> (o & 7))) offsets.push(o);
-  return offsets.sort((a, b) => a - b);
-}
-
-const chunksOf = async (client: RedisClient, index: string) => (await client.smembers(index)).map(Number).sort((a, b) => a - b);
-
-/**
- * The members of one version, person ids ascending, then `d:<distinct_id>` (for tests,
- * benchmarks and tools; it reads the whole version).
- */
-export async function readVersionMembers(client: RedisClient, keys: Keys, projectId: number, cohortId: number, version: number): Promise<string[]> {
-  const index = keys.cohortMembers(projectId, cohortId, version);
-  const ids: string[] = [];
-  for (const c of await chunksOf(client, index)) for (const o of await chunkOffsets(client, index, c)) ids.push(String(c * CHUNK_IDS + o));
-  const dids = (await client.smembers(`${index}:d`)).sort();
-  return [...ids, ...dids.map((d) => `d:${d}`)];
-}
-
-/**
- * Who is in version `to` and not in `from` (entered) and the reverse (left), chunk by chunk:
- * the process holds two chunks' offsets at a time plus the answer, never both versions.
- * `from` 0 means no previous version (everyone entered). Members as in readVersionMembers.
- */
-export async function diffVersions(client: RedisClient, keys: Keys, projectId: number, cohortId: number, from: number, to: number): Promise<{ entered: string[]; left: string[] }> {
-  const newIndex = keys.cohortMembers(projectId, cohortId, to);
-  const oldIndex = keys.cohortMembers(projectId, cohortId, from);
-  const [newChunks, oldChunks] = await Promise.all([chunksOf(client, newIndex), from > 0 ? chunksOf(client, oldIndex) : ([] as number[])]);
-  const entered: string[] = [];
-  const left: string[] = [];
-  for (const c of [...new Set([...newChunks, ...oldChunks])].sort((a, b) => a - b)) {
-    const [now, before] = await Promise.all([newChunks.includes(c) ? chunkOffsets(client, newIndex, c) : ([] as number[]), oldChunks.includes(c) ? chunkOffsets(client, oldIndex, c) : ([] as number[])]);
-    const had = new Set(before);
-    const has = new Set(now);
-    for (const o of now) if (!had.has(o)) entered.push(String(c * CHUNK_IDS + o));
-    for (const o of before) if (!has.has(o)) left.push(String(c * CHUNK_IDS + o));
-  }
-  const [dIn, dOut] = from > 0
-    ? await Promise.all([client.sdiff(`${newIndex}:d`, `${oldIndex}:d`), client.sdiff(`${oldIndex}:d`, `${newIndex}:d`)])
-    : [await client.smembers(`${newIndex}:d`), [] as string[]];
-  entered.push(...dIn.sort().map((d) => `d:${d}`));
-  left.push(...dOut.sort().map((d) => `d:${d}`));
-  return { entered, left };
 }
 
 export function createMembershipStore(deps: MembershipStoreDeps): MembershipStore {
@@ -283,48 +214,10 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
     isMember: async (projectId: number, cohortIds: number[], member: MemberRef): Promise<boolean[]> =>
       (await membership(projectId, cohortIds, member)).map((a) => a.member),
 
-    /**
-     * One page of a version's members in a stable order: person ids ascending (chunk by chunk
-     * from the version's index), then `d:` ids (SSCAN of the `:d` set with a fixed COUNT). Each
-     * page first reads the pointer and the index in one MULTI: a version without keys is the
-     * end when it is live (an empty version has none), else gone (null). The cursor is a
-     * position, so members added or removed meanwhile before it are not listed again.
-     */
+    /** One page of a version's members (membership-read.ts scanVersion). */
     async scanMembers(projectId: number, cohortId: number, version: number, cursor: string | null, limit: number): Promise<MemberScanPage | null> {
       await ready(bulk);
-      const index = keys.cohortMembers(projectId, cohortId, version);
-      const replies = (await bulk.multi().get(keys.cohortCurrent(projectId, cohortId)).exists(index, `${index}:d`).smembers(index).exec()) ?? [];
-      for (const [err] of replies) if (err) throw err;
-      const [live, exists, chunkList] = replies.map((r) => r[1]) as [string | null, number, string[]];
-      if (exists === 0) return live !== null && Number(live) === version ? { members: [], cursor: null } : null;
-      const at = decodeScan(cursor);
-      const out: string[] = [];
-      if (at.phase === 'ids') {
-        const chunks = chunkList.map(Number).filter((c) => c >= at.chunk).sort((a, b) => a - b);
-        for (const c of chunks) {
-          for (const o of await chunkOffsets(bulk, index, c)) {
-            if (c === at.chunk && o < at.offset) continue;
-            if (out.length === limit) return { members: out, cursor: encodeIds(c, o) };
-            out.push(String(c * CHUNK_IDS + o));
-          }
-        }
-      }
-      let { redisCursor, skip } = at.phase === 'd' ? at : { redisCursor: '0', skip: 0 };
-      const dKey = `${index}:d`;
-      for (;;) {
-        const [next, batch] = await bulk.sscan(dKey, redisCursor, 'COUNT', SCAN_COUNT);
-        const fresh = batch.slice(skip).map((d) => `d:${d}`);
-        const room = limit - out.length;
-        if (fresh.length > room) {
-          out.push(...fresh.slice(0, room));
-          return { members: out, cursor: encodeD(redisCursor, skip + room) };
-        }
-        out.push(...fresh);
-        skip = 0;
-        redisCursor = next;
-        if (redisCursor === '0') return { members: out, cursor: null };
-        if (out.length === limit) return { members: out, cursor: encodeD(redisCursor, 0) };
-      }
+      return scanVersion(bulk, keys, projectId, cohortId, version, cursor, limit);
     },
     /** Redis bytes of one version, every key of it (MEMORY USAGE, exact: SAMPLES 0), 0 when it has none. */
     async bytes(projectId: number, cohortId: number, version: number): Promise<number> {

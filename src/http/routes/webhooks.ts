@@ -3,7 +3,7 @@ import { jsonBody } from '../app.js';
 import { idParam, page, parsePage } from '../pagination.js';
 import { parse } from '../validate.js';
 import type { WebhookAdmin } from '../../services/webhooks.js';
-import type { WebhookDispatcher } from '../../services/webhooks.js';
+import type { WebhookDispatcher } from '../../services/webhook-dispatcher.js';
 
 /**
  * Admin API for webhooks (docs/webhooks.md):

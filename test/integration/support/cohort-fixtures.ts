@@ -3,7 +3,7 @@
  * the cohort modules, and rows written with plain SQL so the tests do not depend on the
  * feeds' or cohorts' HTTP APIs.
  */
-import { readVersionMembers } from '../../../src/adapters/redis/membership-store.js';
+import { readVersionMembers } from '../../../src/adapters/redis/membership-read.js';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { createRedis } from '../../../src/adapters/redis/client.js';
