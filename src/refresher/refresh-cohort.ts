@@ -124,11 +124,12 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
       stats.redis_ms = Math.round(await deps.membership.writeVersion(projectId, cohortId, version, members(leased, now, stats)));
       const memberCount = stats.rows ?? 0;
       const previous = await deps.membership.switchTo(projectId, cohortId, version);
+      const switchedAt = clock();
       if (previous === -1) throw new CohortRefreshError('interrupted', `a newer version than ${version} is already live (this run lost its lease)`);
       switched = true;
       if (deps.onSwitched) {
         await deps
-          .onSwitched({ projectId, cohortId, cohortKey: leased.key, version, previousVersion: previous, memberCount, asOf: now })
+          .onSwitched({ projectId, cohortId, cohortKey: leased.key, kind: leased.kind, version, previousVersion: previous, memberCount, asOf: now, switchedAt })
           .catch((err) => deps.logger?.warn({ err, cohort: cohortId }, 'cohort switch listener failed'));
       }
       // Versions this one replaces: the pointer's previous value, the recorded one, and
