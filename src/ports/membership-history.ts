@@ -72,4 +72,11 @@ export interface MembershipHistoryStore {
    * of a previous page), at most `limit`.
    */
   changes(projectId: number, cohortId: number, q: { since: number; until: number; after: { at: number; id: number; kind: 'entered' | 'left' } | null; limit: number }): Promise<MembershipChange[]>;
+  /**
+   * Retention: removes membership intervals that ended before `before` (unix ms) and, in the
+   * as-of histories, every row older than `before` that a newer row at or before it
+   * supersedes (the state at `before` stays replayable); marks the projects' history as
+   * pruned before that instant. Returns rows deleted.
+   */
+  prune(before: number): Promise<number>;
 }

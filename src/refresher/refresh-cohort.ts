@@ -38,9 +38,10 @@ export interface RefreshCohortDeps {
   clock?: () => number;
   /**
    * Told after a new version went live and before the replaced versions are dropped (so it
-   * can diff them): webhooks and decision streams (services/live-changes.ts). Failures are logged.
+   * can diff them): membership history, webhooks and decision streams (services/live-changes.ts).
+   * Numbers it returns join the calculation's stats (e.g. `history_ms`). Failures are logged.
    */
-  onSwitched?: (e: CohortSwitched) => Promise<void>;
+  onSwitched?: (e: CohortSwitched) => Promise<void | Record<string, number>>;
 }
 
 const DEFAULT_LEASE_MS = 60_000;
@@ -128,9 +129,10 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
       if (previous === -1) throw new CohortRefreshError('interrupted', `a newer version than ${version} is already live (this run lost its lease)`);
       switched = true;
       if (deps.onSwitched) {
-        await deps
+        const extra = await deps
           .onSwitched({ projectId, cohortId, cohortKey: leased.key, kind: leased.kind, version, previousVersion: previous, memberCount, asOf: now, switchedAt })
           .catch((err) => deps.logger?.warn({ err, cohort: cohortId }, 'cohort switch listener failed'));
+        if (extra) Object.assign(stats, extra);
       }
       // Versions this one replaces: the pointer's previous value, the recorded one, and
       // any version a dead run left pending. None of them is live any more.

@@ -155,6 +155,36 @@ describe('membership history', () => {
   });
 });
 
+describe('retention', () => {
+  it('prunes ended intervals and superseded history past the retention, keeping the state at the cutoff', async () => {
+    const p = await t.newProject('history-retention');
+    ok(await t.http.post(admin(p, '/cohorts')).set(t.admin).send({ key: 'pros', name: 'Pros', kind: 'dynamic', definition: { type: 'person', key: 'plan', operator: 'eq', value: 'pro' } }));
+    await engage(p, 'r', { plan: 'pro' });
+    await refresh(p, 'pros');
+    await engage(p, 'r', { plan: 'free' });
+    await refresh(p, 'pros');
+    await engage(p, 'r', { plan: 'team' });
+    const day = 86_400_000;
+    const old = new Date(Date.now() - 100 * day);
+    // age everything but the newest property change by 100 days
+    await t.pool.query('UPDATE cohort_membership_history SET entered_at = $2, left_at = $2 WHERE project_id = $1', [p.id, old]);
+    const pid = await personId(p, 'r');
+    await t.pool.query('UPDATE person_history SET at = $3 WHERE project_id = $1 AND person_id = $2 AND id < (SELECT max(id) FROM person_history WHERE person_id = $2)', [p.id, pid, old]);
+    await t.pool.query('UPDATE projects SET history_since = $2 WHERE id = $1', [p.id, new Date(old.getTime() - day)]);
+    const props = async () => (await t.pool.query('SELECT properties FROM person_history WHERE person_id = $1 ORDER BY at, id', [pid])).rows.map((r) => r.properties.plan);
+    expect(await props()).toEqual(['pro', 'free', 'team']);
+
+    await t.stores.membershipHistory.prune(Date.now() - 90 * day);
+    expect(Number((await t.pool.query('SELECT count(*) FROM cohort_membership_history WHERE project_id = $1', [p.id])).rows[0].count)).toBe(0);
+    expect(await props()).toEqual(['free', 'team']); // 'free' was the state at the cutoff
+    const pruned = ok(await t.http.get(admin(p, `/persons/r/decisions?at=${Date.now() - 95 * day}`)).set(t.admin));
+    expect(pruned.inexact.map((i: { code: string }) => i.code)).toContain('history_pruned');
+    const recent = ok(await t.http.get(admin(p, `/persons/r/decisions?at=${Date.now()}`)).set(t.admin));
+    expect(recent.person.properties).toEqual({ plan: 'team' });
+    expect(recent.inexact.map((i: { code: string }) => i.code)).not.toContain('history_pruned');
+  });
+});
+
 describe('decision replay', () => {
   it('answers at 20 instants of a scripted timeline what the live handshake answered then', async () => {
     const p = await t.newProject('replay');

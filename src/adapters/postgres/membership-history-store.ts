@@ -140,6 +140,30 @@ export function createMembershipHistoryStore(pool: Pool): MembershipHistoryStore
       return r.rowCount ?? 0;
     },
 
+    async prune(beforeMs) {
+      const before = new Date(beforeMs);
+      let n = 0;
+      const run = async (text: string) => {
+        n += (await pool.query(text, [before])).rowCount ?? 0;
+      };
+      await run('DELETE FROM cohort_membership_history WHERE left_at < $1');
+      // as-of tables: a row older than the cutoff goes when a newer one at or before the cutoff replaces it
+      for (const [table, entity] of [
+        ['person_history', 'h.project_id = x.project_id AND h.person_id = x.person_id'],
+        ['identity_history', 'h.project_id = x.project_id AND h.distinct_id = x.distinct_id'],
+        ['definition_history', 'h.project_id = x.project_id AND h.kind = x.kind AND h.key = x.key'],
+        ['cohort_history', 'h.cohort_id = x.cohort_id'],
+      ] as const) {
+        await run(`DELETE FROM ${table} h WHERE h.at < $1 AND EXISTS (SELECT 1 FROM ${table} x WHERE ${entity} AND x.at <= $1 AND (x.at, x.id) > (h.at, h.id))`);
+      }
+      // what was deleted before the cutoff (a person, an id, a definition) has nothing left to replay
+      await run('DELETE FROM person_history WHERE at < $1 AND properties IS NULL');
+      await run('DELETE FROM identity_history WHERE at < $1 AND person_id IS NULL');
+      await run('DELETE FROM definition_history WHERE at < $1 AND definition IS NULL');
+      await pool.query('UPDATE projects SET history_pruned_before = $1 WHERE history_since < $1 AND (history_pruned_before IS NULL OR history_pruned_before < $1)', [before]);
+      return n;
+    },
+
     async ofPerson(projectId, personId, distinctIds) {
       const { rows } = await pool.query<IntervalRow>(
         `SELECT cohort_id, person_id, distinct_id, entered_at, entered_version, entered_via, left_at, left_version, left_via
