@@ -39,9 +39,9 @@ export interface RefreshCohortDeps {
   /**
    * Told after a new version went live and before the replaced versions are dropped (so it
    * can diff them): membership history, webhooks and decision streams (services/live-changes.ts).
-   * Numbers it returns join the calculation's stats (e.g. `history_ms`). Failures are logged.
+   * An object of numbers it resolves to joins the calculation's stats (e.g. `history_ms`). Failures are logged.
    */
-  onSwitched?: (e: CohortSwitched) => Promise<void | Record<string, number>>;
+  onSwitched?: (e: CohortSwitched) => Promise<unknown>;
 }
 
 const DEFAULT_LEASE_MS = 60_000;
@@ -132,7 +132,7 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
         const extra = await deps
           .onSwitched({ projectId, cohortId, cohortKey: leased.key, kind: leased.kind, version, previousVersion: previous, memberCount, asOf: now, switchedAt })
           .catch((err) => deps.logger?.warn({ err, cohort: cohortId }, 'cohort switch listener failed'));
-        if (extra) Object.assign(stats, extra);
+        if (extra && typeof extra === 'object') Object.assign(stats, extra as Record<string, number>);
       }
       // Versions this one replaces: the pointer's previous value, the recorded one, and
       // any version a dead run left pending. None of them is live any more.
