@@ -41,6 +41,7 @@ const adminKey = `sba_bench_${Date.now()}_history_key`;
 const config = loadConfig({ DATABASE_URL: dbUrl, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', RUN_WORKER: 'false', COHORT_QUERY_TIMEOUT_MS: '600000', INIT_ADMIN_KEY: adminKey, ADMIN_RATE_LIMIT_PER_S: '100000' });
 const c = composeAll(config, { logger: pino({ level: 'warn' }) });
 await c.start();
+await c.projects.ensureInitKey(adminKey);
 const onMachine = await machine(c.redis, dbUrl);
 const pool = c.pool;
 const who = { keyId: 0, actor: 'bench', projectIds: null };
@@ -61,7 +62,8 @@ const insertPersons = (projectId: number, from: number, to: number, tag: string)
      INSERT INTO person_distinct_ids (project_id, distinct_id, person_id) SELECT $1, bucketing_key, id FROM made`,
     [projectId, from, to, tag],
   );
-const extra = Math.round(MEMBERS * 0.01);
+// persons outside the cohort: three rounds of 0.5 % entering
+const extra = Math.round(MEMBERS * 0.015);
 log(`inserting ${MEMBERS + extra} persons`);
 await insertPersons(big.id, 1, MEMBERS + extra, 'p-');
 await pool.query('ANALYZE');
@@ -88,7 +90,7 @@ log(`first materialization: ${JSON.stringify(first)}`);
 const changes: Array<Awaited<ReturnType<typeof refresh>>> = [];
 for (let round = 0; round < 3; round++) {
   // 0.5 % of the members leave (n moves out of range), 0.5 % of the others enter
-  const half = Math.round(extra / 2);
+  const half = Math.round(MEMBERS * 0.005);
   const leaveFrom = round * half + 1;
   await pool.query(`UPDATE persons SET properties = jsonb_build_object('n', (properties->>'n')::int + 10 * $3::int) WHERE project_id = $1 AND (properties->>'n')::int BETWEEN $2 AND $2 + $4 - 1`, [big.id, leaveFrom, MEMBERS, half]);
   await pool.query(`UPDATE persons SET properties = jsonb_build_object('n', (properties->>'n')::int - $3::int) WHERE project_id = $1 AND (properties->>'n')::int BETWEEN $3 + 1 + $2 AND $3 + $2 + $4`, [big.id, round * half, MEMBERS, half]);

@@ -7,6 +7,9 @@ import type { MembershipChange, MembershipHistoryStore, MembershipInterval, Vers
 import type { Queryable } from './db.js';
 import { withTransaction, type Pool } from './pool.js';
 
+/** Members per statement (one unnest array each way). */
+const BATCH = 50_000;
+
 /** Splits member strings into person ids and unseen distinct ids. */
 function split(members: readonly string[]): { ids: string[]; dids: string[] } {
   const ids: string[] = [];
@@ -23,10 +26,13 @@ const ENTER_DISTINCT = `
   INSERT INTO cohort_membership_history (project_id, cohort_id, distinct_id, entered_at, entered_version, entered_via)
   SELECT $1, $2, d, $4, $5, $6 FROM unnest($3::text[]) AS d
   ON CONFLICT (cohort_id, distinct_id) WHERE left_at IS NULL AND distinct_id IS NOT NULL DO NOTHING`;
-const LEAVE = `
-  UPDATE cohort_membership_history SET left_at = $5, left_version = $6, left_via = $7
-   WHERE cohort_id = $2 AND project_id = $1 AND left_at IS NULL
-     AND (person_id = ANY($3::bigint[]) OR distinct_id = ANY($4::text[]))`;
+// Persons and distinct ids apart: each statement then walks its open-interval index.
+const LEAVE_PERSONS = `
+  UPDATE cohort_membership_history SET left_at = $4, left_version = $5, left_via = $6
+   WHERE cohort_id = $2 AND project_id = $1 AND left_at IS NULL AND person_id IS NOT NULL AND person_id = ANY($3::bigint[])`;
+const LEAVE_DISTINCT = `
+  UPDATE cohort_membership_history SET left_at = $4, left_version = $5, left_via = $6
+   WHERE cohort_id = $2 AND project_id = $1 AND left_at IS NULL AND distinct_id IS NOT NULL AND distinct_id = ANY($3::text[])`;
 
 async function apply(q: Queryable, projectId: number, cohortId: number, c: { entered: readonly string[]; left: readonly string[]; at: Date; version: number; via: string; enteredVia?: string }) {
   let entered = 0;
@@ -35,7 +41,8 @@ async function apply(q: Queryable, projectId: number, cohortId: number, c: { ent
   const l = split(c.left);
   if (e.ids.length) entered += (await q.query(ENTER_PERSONS, [projectId, cohortId, e.ids, c.at, c.version, c.enteredVia ?? c.via])).rowCount ?? 0;
   if (e.dids.length) entered += (await q.query(ENTER_DISTINCT, [projectId, cohortId, e.dids, c.at, c.version, c.enteredVia ?? c.via])).rowCount ?? 0;
-  if (l.ids.length || l.dids.length) left += (await q.query(LEAVE, [projectId, cohortId, l.ids, l.dids, c.at, c.version, c.via])).rowCount ?? 0;
+  if (l.ids.length) left += (await q.query(LEAVE_PERSONS, [projectId, cohortId, l.ids, c.at, c.version, c.via])).rowCount ?? 0;
+  if (l.dids.length) left += (await q.query(LEAVE_DISTINCT, [projectId, cohortId, l.dids, c.at, c.version, c.via])).rowCount ?? 0;
   return { entered, left };
 }
 
@@ -78,10 +85,19 @@ export function createMembershipHistoryStore(pool: Pool): MembershipHistoryStore
       return withTransaction(pool, async (client) => {
         let counts = { entered: 0, left: 0 };
         if (r.mode === 'diff') {
-          for await (const b of r.batches) {
-            const n = await apply(client, projectId, cohortId, { ...b, at, version: r.version, via: r.via });
+          // Chunks' changes gathered into statements of up to BATCH members each way.
+          let pending = { entered: [] as string[], left: [] as string[] };
+          const flush = async () => {
+            const n = await apply(client, projectId, cohortId, { ...pending, at, version: r.version, via: r.via });
             counts = { entered: counts.entered + n.entered, left: counts.left + n.left };
+            pending = { entered: [], left: [] };
+          };
+          for await (const b of r.batches) {
+            pending.entered.push(...b.entered);
+            pending.left.push(...b.left);
+            if (pending.entered.length >= BATCH || pending.left.length >= BATCH) await flush();
           }
+          if (pending.entered.length || pending.left.length) await flush();
         } else {
           // Every member of the new version into a temporary table, then SQL compares it with the open intervals.
           await client.query('CREATE TEMP TABLE history_members (person_id bigint, distinct_id text) ON COMMIT DROP');
