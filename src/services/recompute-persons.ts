@@ -20,8 +20,12 @@ export interface RecomputePersonsDeps {
   clock?: () => number;
 }
 
-/** `(projectId, personIds)`: resolves when every active dynamic cohort has been updated. */
-export type RecomputePersons = (projectId: number, personIds: number[]) => Promise<void>;
+/**
+ * `(projectId, personIds)`: resolves when every active dynamic cohort has been updated, with
+ * how many cohorts failed (logged; their scheduled refresh repairs them). Read-your-writes
+ * holds a write's token back when any failed (docs/read-your-writes.md).
+ */
+export type RecomputePersons = (projectId: number, personIds: number[]) => Promise<{ failedCohorts: number }>;
 
 export function createRecomputePersons(deps: RecomputePersonsDeps): RecomputePersons {
   const clock = deps.clock ?? Date.now;
@@ -29,7 +33,8 @@ export function createRecomputePersons(deps: RecomputePersonsDeps): RecomputePer
 
   return async function recomputePersons(projectId, personIds) {
     const ids = [...new Set(personIds)];
-    if (ids.length === 0) return;
+    let failedCohorts = 0;
+    if (ids.length === 0) return { failedCohorts };
     const refs = await deps.cohorts.refs(projectId);
     const now = clock();
     for (const [key, c] of refs) {
@@ -48,8 +53,10 @@ export function createRecomputePersons(deps: RecomputePersonsDeps): RecomputePer
         }
       } catch (err) {
         // One broken cohort must not stop the others; its scheduled refresh reports the error.
+        failedCohorts++;
         deps.logger?.warn({ err, cohort: c.id, project: projectId }, 'event-driven cohort recompute failed');
       }
     }
+    return { failedCohorts };
   };
 }
