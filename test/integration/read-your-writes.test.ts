@@ -6,7 +6,7 @@
  * an answer behind its token is never a 304.
  */
 import { gzipSync } from 'node:zlib';
-import supertest from 'supertest';
+import type supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseToken } from '../../src/domain/consistency-token.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
