@@ -186,14 +186,14 @@ export async function answerOfrep(deps: OfrepDeps, req: OfrepRequest, log?: Pick
     const ask = deps.reads ? consistencyAsk(project.id, req.headers, req.url, undefined, deps.reads) : null;
     if (req.key === undefined) {
       if (context === null) return json(400, INVALID_CONTEXT);
-      const waited = await freshnessFor(deps.reads, ask);
+      const waited = ask ? await freshnessFor(deps.reads, ask) : null;
       const e = await evaluate(deps, project.id, context);
       const ifNoneMatch = req.headers['if-none-match'];
       return bulkResponse(e.result, e.snapshot, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, waited && settledFreshness(waited, e));
     }
     const key = req.key;
     if (context === null) return json(400, { key, ...INVALID_CONTEXT });
-    const waited = await freshnessFor(deps.reads, ask);
+    const waited = ask ? await freshnessFor(deps.reads, ask) : null;
     const e = await evaluate(deps, project.id, context, [key]);
     const f = waited && settledFreshness(waited, e);
     const d = e.result.flags[key] ?? e.result.configs[key];

@@ -32,7 +32,8 @@ export function createFastDecide(deps: FastDeps & { decide: DecideService; direc
       checkOrigin(project, req.headers);
       const question = decideRequest(project.id, body);
       // Read-your-writes: with a consistency token, wait (bounded) for its write first.
-      const freshness = deps.reads ? await freshnessFor(deps.reads, consistencyAsk(project.id, req.headers, req.url, body, deps.reads)) : null;
+      const ask = deps.reads ? consistencyAsk(project.id, req.headers, req.url, body, deps.reads) : null;
+      const freshness = ask ? await freshnessFor(deps.reads, ask) : null;
       const outcome = await deps.decide.decide(question);
       return handshakeResponse(outcome, req.headers['if-none-match'], new Date(), freshness);
     } catch (err) {

@@ -14,7 +14,8 @@ export function decideRoutes(deps: { decide: DecideService; reads?: ConsistencyR
   return (app, auth) => {
     app.post('/v1/decide', jsonBody('256kb'), auth.requireProjectToken, async (req, res) => {
       const question = decideRequest(req.project!.id, req.body);
-      const freshness = deps.reads ? await freshnessFor(deps.reads, consistencyAsk(req.project!.id, req.headers, req.originalUrl, req.body, deps.reads)) : null;
+      const ask = deps.reads ? consistencyAsk(req.project!.id, req.headers, req.originalUrl, req.body, deps.reads) : null;
+      const freshness = ask ? await freshnessFor(deps.reads, ask) : null;
       const outcome = await deps.decide.decide(question);
       send(res, handshakeResponse(outcome, req.headers['if-none-match'], new Date(), freshness));
     });
