@@ -257,3 +257,25 @@ describe('read-your-writes while the event-driven recompute is paused', () => {
     await t.eventDrivenRecompute.flush();
   });
 });
+
+describe('read-your-writes in memory mode (REDIS_URL=memory:)', () => {
+  let t: TestContext;
+  beforeAll(async () => {
+    t = await createTestContext({ REDIS_URL: 'memory:', DEFINITIONS_POLL_MS: '50', EVENT_DRIVEN_FLUSH_MS: '5' });
+  });
+  afterAll(async () => {
+    await t.cleanup();
+  });
+
+  it('hands out tokens and waits for them with the in-process sequence', async () => {
+    const p = await project(t, 'memory', ['mo']);
+    for (let i = 0; i < 20; i++) {
+      const plan = i % 2 === 0 ? 'pro' : 'free';
+      const w = await t.http.post('/v1/engage').set(p.bearer).send({ distinct_id: 'mo', $set: { plan } });
+      expect(w.body.consistency_token).toMatch(/^ct1\./);
+      const d = await t.http.post('/v1/decide').set(p.bearer).send({ distinct_id: 'mo', min_token: w.body.consistency_token, wait: 5_000 });
+      expect(d.body.freshness.behind).toBe(false);
+      expect(d.body.flags['by-cohort'].variant).toBe(plan === 'pro' ? 'on' : 'off');
+    }
+  });
+});
