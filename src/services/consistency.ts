@@ -27,6 +27,8 @@ export interface ConsistencyDeps {
   logger: Logger;
   /** ms between polls of a project while requests wait on it (default 250) */
   pollMs?: number;
+  /** ms a write waits for its slot before it runs without a token (default 1,000) */
+  issueTimeoutMs?: number;
   /** counts tokens issued, slots held back (an update failed) and waits by outcome (metrics) */
   count?: (what: 'issued' | 'held' | 'fresh' | 'behind', n?: number) => void;
 }
@@ -51,6 +53,7 @@ interface Waiter {
 
 export function createConsistency(deps: ConsistencyDeps) {
   const pollMs = deps.pollMs ?? 250;
+  const issueTimeoutMs = deps.issueTimeoutMs ?? 1_000;
   const log = deps.logger.child({ component: 'consistency' });
   const count = deps.count ?? (() => {});
   /** the last watermark seen per project (reads and announcements) */
@@ -161,22 +164,37 @@ export function createConsistency(deps: ConsistencyDeps) {
      * Runs one feed write under a slot of the project's sequence and returns its result with
      * the consistency token (null when Redis could not hand out a slot: the write still runs).
      * The token is returned at once; the slot is marked applied in the background, after the
-     * write's event-driven cohort updates. A write that throws frees its slot at once.
+     * write's event-driven cohort updates. A write that throws frees its slot at once. When
+     * Redis takes longer than `issueTimeoutMs` to hand out the slot, the write runs without a
+     * token (and the slot, when it comes, is marked after the write as usual).
      */
     async track<T>(projectId: number, write: () => Promise<T>): Promise<{ result: T; token: string | null }> {
-      let slot: { epoch: string; seq: number } | null = null;
-      try {
-        slot = await deps.store.issue(projectId);
-        count('issued');
-      } catch (err) {
-        log.warn({ err: (err as Error).message, project: projectId }, 'no consistency token: Redis did not hand out a slot');
-      }
+      const issuing = deps.store.issue(projectId).then(
+        (slot) => {
+          count('issued');
+          return slot;
+        },
+        (err) => {
+          log.warn({ err: (err as Error).message, project: projectId }, 'no consistency token: Redis did not hand out a slot');
+          return null;
+        },
+      );
+      // A slow Redis never holds a write back for long: past issueTimeoutMs it runs without a token.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((r) => (timer = setTimeout(r, issueTimeoutMs, undefined)));
+      const slot = await Promise.race([issuing, late]);
+      clearTimeout(timer);
       let result: T;
       try {
         result = await write();
       } catch (err) {
-        if (slot) completeLater(projectId, slot, false);
+        void issuing.then((s) => s && completeLater(projectId, s, false));
         throw err;
+      }
+      if (slot === undefined) {
+        // The slot came (or comes) too late to be returned; it is still marked once the write settled.
+        void issuing.then((s) => s && completeLater(projectId, s, true));
+        return { result, token: null };
       }
       if (!slot) return { result, token: null };
       completeLater(projectId, slot, true);

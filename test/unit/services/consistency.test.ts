@@ -252,3 +252,20 @@ describe('the event-driven recompute says when a write\'s updates settled', () =
     await q.stop();
   });
 });
+
+describe('a slow Redis', () => {
+  it('never holds a write back past issueTimeoutMs: the write runs without a token, its late slot is still marked', async () => {
+    const store = createMemoryConsistencyStore({ abandonMs: 60_000 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = { ...store, issue: async (p: number) => { await gate; return store.issue(p); } };
+    const c = createConsistency({ store: slow, logger: silent, issueTimeoutMs: 50 });
+    const started = performance.now();
+    expect(await c.track(1, async () => 'stored')).toEqual({ result: 'stored', token: null });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    await c.idle();
+    expect(await store.reached(1)).toMatchObject({ applied: 1, issued: 1 });
+  });
+});
