@@ -45,8 +45,11 @@ function waitOf(raw: unknown, field: string, maxWaitMs: number): number {
   return n;
 }
 
-const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
-  const v = headers[name.toLowerCase()];
+// node:http lower-cases incoming header names.
+const TOKEN_KEY = TOKEN_HEADER.toLowerCase();
+const WAIT_KEY = WAIT_HEADER.toLowerCase();
+const header = (headers: IncomingHttpHeaders, key: string): string | undefined => {
+  const v = headers[key];
   return Array.isArray(v) ? v[0] : v;
 };
 
@@ -68,9 +71,9 @@ export function consistencyAsk(projectId: number, headers: IncomingHttpHeaders, 
   } else if (q?.has('min_token')) {
     [raw, field, rawWait, waitField] = [q.get('min_token'), 'query.min_token', q.get('wait') ?? undefined, 'query.wait'];
   } else {
-    raw = header(headers, TOKEN_HEADER);
+    raw = header(headers, TOKEN_KEY);
     if (raw === undefined) return null;
-    [field, rawWait, waitField] = [`header.${TOKEN_HEADER}`, header(headers, WAIT_HEADER), `header.${WAIT_HEADER}`];
+    [field, rawWait, waitField] = [`header.${TOKEN_HEADER}`, header(headers, WAIT_KEY), `header.${WAIT_HEADER}`];
   }
   if (typeof raw !== 'string') throw fail(field, 'must be a consistency token (a string from a write answer)');
   const token = parseToken(raw.trim());
