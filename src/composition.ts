@@ -22,7 +22,7 @@ export type ComposeOptions = InfraOptions;
 
 /** Static membership follows identity, and (enterprise) cohorts follow the feeds. */
 function wireFeedListeners(feeds: Feeds, cohorts: CohortFeature): void {
-  feeds.listeners.push(cohorts.membership.listener, cohorts.eventDriven.listener);
+  feeds.listeners.push(cohorts.membership.listener, cohorts.eventDriven.listener, cohorts.history.listener);
 }
 
 function composeServices(config: Config, opts: ComposeOptions) {

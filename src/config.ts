@@ -45,6 +45,11 @@ const schema = z.object({
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(50),
   /** ms one cohort query may run before PostgreSQL cancels it (the run fails with code `timeout`). */
   COHORT_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
+  /**
+   * Days membership history, definition/cohort/identity/property history and so replay reach
+   * back (docs/history.md); older history is pruned by the refresher's maintenance.
+   */
+  HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** ms between definition-version polls (changes are served within about this long). */
   DEFINITIONS_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   /** Whether `serve` also runs the cohort refresher in-process. */

@@ -34,6 +34,9 @@ import { webhookRoutes } from '../http/routes/webhooks.js';
 import { composeImports, composeStreams, liveOf } from './live.js';
 import { consistencyOf } from './consistency.js';
 import { once } from './once.js';
+import { createHistoryRead } from '../services/history-read.js';
+import { createReplay } from '../services/replay.js';
+import { historyRoutes } from '../http/routes/history.js';
 
 export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; cohorts: CohortFeature; decisions: Decisions }) {
   const { logger, metrics, config } = infra;
@@ -52,7 +55,8 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
   const imports = once(() => composeImports(infra, feeds, { resume: true }));
 
   const routes = once((): RouteModule[] => {
-    personSections.push(cohortsSection({ cohortsOfPerson: cohorts.membership.cohortsOfPerson }), decisionsSection({ decide: decisions.decide }));
+    const history = createHistoryRead({ store: infra.stores.membershipHistory, cohorts: infra.stores.cohorts });
+    personSections.push(cohortsSection({ cohortsOfPerson: cohorts.membership.cohortsOfPerson, history }), decisionsSection({ decide: decisions.decide }));
     const ingestLimit = rateLimit({ limiter: infra.stores.rateLimiter, metrics }, 'ingest', config.RATE_LIMIT_PER_S);
     const { consistency, reads } = consistencyOf(infra, cohorts);
     return [
@@ -68,6 +72,7 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
       engageRoutes({ people: feeds.people, rateLimit: ingestLimit, consistency }),
       aliasRoutes({ alias: feeds.aliases, rateLimit: ingestLimit, consistency }),
       personRoutes({ persons: feeds.personRead, sections: personSections }),
+      historyRoutes({ history, replay: createReplay({ history: infra.stores.historyReader }) }),
       streamRoutes({ hub: hub(), directory: decisions.directory, maxStreams: config.STREAM_MAX_PER_PROCESS }),
       webhookRoutes({ admin: liveOf(infra).webhookAdmin(), dispatcher: liveOf(infra).dispatcher() }),
       importRoutes({ jobs: imports() }),

@@ -9,6 +9,7 @@ import { createCohortMembership } from '../services/cohort-membership.js';
 import { createCohortsService } from '../services/cohorts.js';
 import { createEventDrivenRecompute } from '../services/event-driven-recompute.js';
 import { createRecomputePersons } from '../services/recompute-persons.js';
+import { createMembershipHistory } from '../services/membership-history.js';
 import { createStaticMembersService } from '../services/static-members.js';
 import type { Infra } from './infra.js';
 import { liveOf } from './live.js';
@@ -23,10 +24,26 @@ export function composeCohorts(infra: Infra) {
     createRefreshCohort({
       leases: s().leases, runQuery: s().runQuery, streamQuery: s().streamQuery, cohorts: s().cohorts, runs: s().runs, staticMembers: s().staticMembers, membership: s().membership,
       notify, logger: logger.child({ component: 'cohort-refresh' }), query: { timeoutMs: infra.config.COHORT_QUERY_TIMEOUT_MS },
-      onSwitched: liveOf(infra).onCohortSwitched(),
+      onSwitched: async (e) => {
+        // History first: it must diff the versions before the refresh drops the old one.
+        const started = performance.now();
+        const recorded = await history()
+          .onSwitched(e)
+          .catch((err) => logger.warn({ err, cohort: e.cohortId }, 'membership history not recorded; the next refresh resynchronizes it'));
+        const historyMs = Math.round(performance.now() - started);
+        await liveOf(infra).onCohortSwitched()(e);
+        const stats: Record<string, number> = recorded ? { history_ms: historyMs, history_entered: recorded.entered, history_left: recorded.left } : {};
+        return stats;
+      },
     }),
   );
-  const recomputePersons = once(() => createRecomputePersons({ runQuery: s().runQuery, cohorts: s().cohorts, membership: s().membership, logger }));
+  const history = once(() => createMembershipHistory({ store: s().membershipHistory, diff: liveOf(infra).cohortDiff(), logger }));
+  const recomputePersons = once(() =>
+    createRecomputePersons({
+      runQuery: s().runQuery, cohorts: s().cohorts, membership: s().membership, logger,
+      onChanges: (projectId, cohortId, version, entered, left) => history().onEventChanges(projectId, cohortId, version, entered, left),
+    }),
+  );
   const service = once(() => createCohortsService({ tx: infra.tx, cohorts: s().cohorts, audit: s().audit, notify }));
   const staticMembers = once(() => createStaticMembersService({ tx: infra.tx, cohorts: s().cohorts, staticMembers: s().staticMembers, audit: s().audit, refreshCohort: refreshCohort() }));
   const membership = once(() => createCohortMembership({ cohorts: s().cohorts, staticMembers: s().staticMembers, membership: s().membership }));
@@ -73,6 +90,10 @@ export function composeCohorts(infra: Infra) {
     },
     get eventDriven() {
       return eventDriven();
+    },
+    /** membership history: the refresh's and event-driven recorder, and the alias-merge FeedListener */
+    get history() {
+      return history();
     },
   };
 }

@@ -31,11 +31,10 @@ function make(infra: Infra) {
       timeoutMs: config.WEBHOOK_TIMEOUT_MS, pollMs: config.WEBHOOK_POLL_MS,
     }),
   );
-  const onCohortSwitched = once(() =>
-    createCohortSwitchListener({ diff: memory?.cohortDiff ?? createCohortDiffReader({ redis: infra.redisCohorts, keys: infra.keys }), outbox: infra.stores.webhooks, live: live(), logger }),
-  );
+  const cohortDiff = once(() => memory?.cohortDiff ?? createCohortDiffReader({ redis: infra.redisCohorts, keys: infra.keys }));
+  const onCohortSwitched = once(() => createCohortSwitchListener({ diff: cohortDiff(), outbox: infra.stores.webhooks, live: live(), logger }));
   const feedListener = once(() => createLiveFeedListener({ live: live(), logger }));
-  return { live, sender, webhookAdmin, dispatcher, onCohortSwitched, feedListener };
+  return { live, sender, webhookAdmin, dispatcher, cohortDiff, onCohortSwitched, feedListener };
 }
 
 /** The live parts of one process (memoized per infra). */

@@ -6,5 +6,5 @@ import type { Infra } from './infra.js';
 export type RefresherSettings = Omit<CohortRefresherDeps, 'stores' | 'refreshCohort' | 'logger' | 'metrics'>;
 
 export function composeRefresher(infra: Infra, cohorts: Pick<CohortFeature, 'refreshCohort'>, settings: RefresherSettings = {}) {
-  return createCohortRefresher({ ...settings, stores: infra.stores, refreshCohort: cohorts.refreshCohort, logger: infra.logger, metrics: infra.metrics });
+  return createCohortRefresher({ historyRetentionDays: infra.config.HISTORY_RETENTION_DAYS, ...settings, stores: infra.stores, refreshCohort: cohorts.refreshCohort, logger: infra.logger, metrics: infra.metrics });
 }

@@ -3,6 +3,8 @@ import { createAdminKeyStore } from '../adapters/postgres/admin-key-store.js';
 import { createEventPartitions } from '../adapters/postgres/event-partitions.js';
 import { createArchiveCleanupStore } from '../adapters/postgres/archive-cleanup-store.js';
 import { createAuditStore } from '../adapters/postgres/audit-store.js';
+import { createMembershipHistoryStore } from '../adapters/postgres/membership-history-store.js';
+import { createHistoryReader } from '../adapters/postgres/history-reads.js';
 import { createCohortQueryRunner, createCohortQueryStream } from '../adapters/postgres/cohort-query-runner.js';
 import { createCohortRunStore } from '../adapters/postgres/cohort-run-store.js';
 import { createCohortStore } from '../adapters/postgres/cohort-store.js';
@@ -52,6 +54,8 @@ export function createStores(c: StoreConnections) {
     runs: once(() => createCohortRunStore(c.pool())),
     leases: once(() => createRefreshLeaseStore(c.pool())),
     staticMembers: once(() => createStaticMemberStore(c.pool())),
+    membershipHistory: once(() => createMembershipHistoryStore(c.pool())),
+    historyReader: once(() => createHistoryReader(c.pool())),
     archiveCleanup: once(() => createArchiveCleanupStore(c.pool())),
     eventPartitions: once(() => createEventPartitions(c.pool())),
     runQuery: once(() => createCohortQueryRunner(c.pool())),

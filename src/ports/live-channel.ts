@@ -29,6 +29,11 @@ export interface CohortDiff {
 export interface CohortDiffReader {
   /** members of version `to` not in `from`, and the reverse; `from` 0 means "no previous version" */
   diff(projectId: number, cohortId: number, from: number, to: number, cap: number): Promise<CohortDiff>;
+  /**
+   * The same changes, streamed in batches (chunk by chunk of person ids, then unseen static
+   * ids), uncapped: what membership history records. Yields only non-empty batches.
+   */
+  chunks(projectId: number, cohortId: number, from: number, to: number): AsyncIterable<{ entered: string[]; left: string[] }>;
 }
 
 /** A refresh switched a cohort to a new version (told before the old version is dropped). */
@@ -41,4 +46,8 @@ export interface CohortSwitched {
   previousVersion: number;
   memberCount: number;
   asOf: number;
+  /** when the new version went live (unix ms): membership history's time of the change */
+  switchedAt: number;
+  /** static cohorts change by edits, dynamic ones by their definition */
+  kind: 'static' | 'dynamic';
 }

@@ -14,6 +14,8 @@ import type { RefreshLeaseStore } from '../ports/refresh-lease-store.js';
 import type { EventPartitions } from '../ports/event-partitions.js';
 import { createArchiveCleanup } from './archive-cleanup.js';
 import { createEventMaintenance } from './event-maintenance.js';
+import { createHistoryMaintenance } from './history-maintenance.js';
+import type { MembershipHistoryStore } from '../ports/membership-history.js';
 import { createMembershipRecovery } from './membership-recovery.js';
 import { createRefresher, defaultWorkerId } from './refresher.js';
 
@@ -25,6 +27,8 @@ export interface CohortRefresherDeps {
     archiveCleanup: ArchiveCleanupStore;
     membership: Pick<MembershipStore, 'dropAll' | 'liveVersions'>;
     eventPartitions: EventPartitions;
+    /** history retention runs only with it */
+    membershipHistory?: Pick<MembershipHistoryStore, 'prune'>;
   };
   refreshCohort: RefreshCohort;
   logger: Logger;
@@ -44,6 +48,8 @@ export interface CohortRefresherDeps {
   recoveryEveryMs?: number;
   /** ms between event partition maintenance passes (default 1 h) */
   eventMaintenanceEveryMs?: number;
+  /** days of history kept (default 90; docs/history.md) */
+  historyRetentionDays?: number;
 }
 
 export function createCohortRefresher(deps: CohortRefresherDeps) {
@@ -52,6 +58,7 @@ export function createCohortRefresher(deps: CohortRefresherDeps) {
   const cleanup = createArchiveCleanup({ store: stores.archiveCleanup, membership: stores.membership, logger: deps.logger, graceMs: deps.archiveGraceMs, workerId });
   const recovery = createMembershipRecovery({ runs: stores.runs, membership: stores.membership, refreshCohort: deps.refreshCohort, logger: deps.logger, metrics: deps.metrics, workerId, everyMs: deps.recoveryEveryMs });
   const events = createEventMaintenance({ partitions: stores.eventPartitions, logger: deps.logger, everyMs: deps.eventMaintenanceEveryMs });
+  const history = stores.membershipHistory && createHistoryMaintenance({ store: stores.membershipHistory, logger: deps.logger, retentionDays: deps.historyRetentionDays, everyMs: deps.eventMaintenanceEveryMs });
   const gaugeEvery = deps.gaugeEveryMs ?? 15_000;
   let gaugeAt = -Infinity;
   const gauge = async (nowMs: number) => {
@@ -71,9 +78,9 @@ export function createCohortRefresher(deps: CohortRefresherDeps) {
     leaseMs: deps.leaseMs,
     batchSize: deps.batchSize,
     concurrency: deps.concurrency,
-    housekeeping: [recovery.maybeRun, cleanup.maybeRun, gauge, events.maybeRun],
+    housekeeping: [recovery.maybeRun, cleanup.maybeRun, gauge, events.maybeRun, ...(history ? [history.maybeRun] : [])],
   });
-  return Object.assign(refresher, { cleanup, recovery, events });
+  return Object.assign(refresher, { cleanup, recovery, events, history });
 }
 
 export type CohortRefresher = ReturnType<typeof createCohortRefresher>;

@@ -38,9 +38,10 @@ export interface RefreshCohortDeps {
   clock?: () => number;
   /**
    * Told after a new version went live and before the replaced versions are dropped (so it
-   * can diff them): webhooks and decision streams (services/live-changes.ts). Failures are logged.
+   * can diff them): membership history, webhooks and decision streams (services/live-changes.ts).
+   * An object of numbers it resolves to joins the calculation's stats (e.g. `history_ms`). Failures are logged.
    */
-  onSwitched?: (e: CohortSwitched) => Promise<void>;
+  onSwitched?: (e: CohortSwitched) => Promise<unknown>;
 }
 
 const DEFAULT_LEASE_MS = 60_000;
@@ -124,12 +125,14 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
       stats.redis_ms = Math.round(await deps.membership.writeVersion(projectId, cohortId, version, members(leased, now, stats)));
       const memberCount = stats.rows ?? 0;
       const previous = await deps.membership.switchTo(projectId, cohortId, version);
+      const switchedAt = clock();
       if (previous === -1) throw new CohortRefreshError('interrupted', `a newer version than ${version} is already live (this run lost its lease)`);
       switched = true;
       if (deps.onSwitched) {
-        await deps
-          .onSwitched({ projectId, cohortId, cohortKey: leased.key, version, previousVersion: previous, memberCount, asOf: now })
+        const extra = await deps
+          .onSwitched({ projectId, cohortId, cohortKey: leased.key, kind: leased.kind, version, previousVersion: previous, memberCount, asOf: now, switchedAt })
           .catch((err) => deps.logger?.warn({ err, cohort: cohortId }, 'cohort switch listener failed'));
+        if (extra && typeof extra === 'object') Object.assign(stats, extra as Record<string, number>);
       }
       // Versions this one replaces: the pointer's previous value, the recorded one, and
       // any version a dead run left pending. None of them is live any more.

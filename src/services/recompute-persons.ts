@@ -18,6 +18,11 @@ export interface RecomputePersonsDeps {
   /** per-query limits (default statement_timeout 30 s: a few persons are quick) */
   query?: CohortQueryLimits;
   clock?: () => number;
+  /**
+   * Told the members of the live version `version` that are in (`entered`) and out (`left`)
+   * after an update (membership history records what actually changed); failures are logged.
+   */
+  onChanges?: (projectId: number, cohortId: number, version: number, entered: string[], left: string[]) => Promise<void>;
 }
 
 /**
@@ -50,6 +55,11 @@ export function createRecomputePersons(deps: RecomputePersonsDeps): RecomputePer
         // member_count follows event-driven joins and leaves of the live version exactly.
         for (const change of [added, removed]) {
           if (change?.changed) await deps.cohorts.adjustMemberCount(projectId, c.id, change.version, change === added ? change.changed : -change.changed);
+        }
+        // Both calls hit the same live version unless a refresh switched in between; then the refresh's diff records it.
+        const version = added?.version ?? removed?.version;
+        if (deps.onChanges && version !== undefined && (added === null || removed === null || added.version === removed.version)) {
+          await deps.onChanges(projectId, c.id, version, added ? inside : [], removed ? outside : []).catch((err) => deps.logger?.warn({ err, cohort: c.id }, 'membership history of an event-driven update not recorded'));
         }
       } catch (err) {
         // One broken cohort must not stop the others; its scheduled refresh reports the error.

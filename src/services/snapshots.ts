@@ -68,7 +68,7 @@ type Compiled = ReturnType<typeof compileOrBroken>;
  * snapshot's compiled form is reused: a cohort refresh, which only changes cohort states,
  * compiles nothing (compiling 65 definitions blocks the event loop ~16 ms, mostly ajv).
  */
-function build(rows: NonNullable<Awaited<ReturnType<SnapshotSource['load']>>>, now: number, previous?: Map<string, Compiled>): { snap: ProjectSnapshot; compiledByKey: Map<string, Compiled> } {
+export function build(rows: NonNullable<Awaited<ReturnType<SnapshotSource['load']>>>, now: number, previous?: Map<string, Compiled>): { snap: ProjectSnapshot; compiledByKey: Map<string, Compiled> } {
   const compiledByKey = new Map<string, Compiled>();
   const compiled = rows.definitions.map((d) => {
     const id = `${d.kind}\u0000${d.key}\u0000${d.version}`;

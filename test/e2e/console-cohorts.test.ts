@@ -9,6 +9,7 @@ import { sendEvents, setPerson, startConsole, type ConsoleWorld } from './suppor
 
 let w: ConsoleWorld;
 let project: { id: number; token: string };
+let beforePinned = 0;
 
 beforeAll(async () => {
   w = await startConsole();
@@ -52,6 +53,10 @@ describe('static cohort upload and pinning', () => {
     expect(res.status).toBe(201);
     await w.open(`/projects/${project.id}/persons/alice`);
     await expect.poll(() => decisionOf('new-checkout')).toContain('control');
+    // an instant (whole seconds, as the console's time input takes it) after the flag, before the pin
+    await new Promise((r) => setTimeout(r, 1_100));
+    beforePinned = Date.now();
+    await new Promise((r) => setTimeout(r, 1_100));
   });
 
   it('uploads a CSV, reads the dry-run report with the invalid line, then applies a clean file dropped on the page', async () => {
@@ -109,6 +114,21 @@ describe('static cohort upload and pinning', () => {
     expect(await page.getByRole('list', { name: 'trace of new-checkout' }).textContent()).toMatch(/pinned.*matched.*why this value/);
     expect(await page.getByTestId('events').textContent()).toContain('purchase');
     await w.shot('08-person');
+  });
+
+  it('replays what alice got before she was pinned, with the trace, and lists her membership since', async () => {
+    const { page } = w;
+    await w.open(`/projects/${project.id}/persons/alice`);
+    expect(await page.getByTestId('person-cohorts').textContent()).toMatch(/support-pins.*member since/);
+    const local = await page.evaluate((ms) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 19), beforePinned);
+    await page.getByLabel('At (your time zone)').fill(local);
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.getByTestId('replay').waitFor();
+    expect(await page.getByTestId('replay-value-new-checkout').textContent()).toContain('control');
+    expect(await page.getByTestId('replay-exact').textContent()).toMatch(/^Exact/);
+    await page.getByTestId('replay-decisions').getByRole('row', { name: /new-checkout/ }).getByRole('button', { name: 'Trace' }).click();
+    expect(await page.getByRole('list', { name: 'trace of new-checkout' }).last().textContent()).toMatch(/pinned.*no match/);
+    await w.shot('08b-person-replay');
   });
 
   it('removes a member from the list', async () => {

@@ -28,7 +28,8 @@ export interface Decision {
   trace?: TraceEntry[];
 }
 
-export function DecisionRow({ kind, d }: { kind: string; d: Decision }) {
+/** `testId` prefixes the value cell's test id (default `value-`), so two tables can share a page. */
+export function DecisionRow({ kind, d, testId = 'value-' }: { kind: string; d: Decision; testId?: string }) {
   const [open, setOpen] = useState(false);
   const trace = d.trace ?? [];
   const matched = trace.find((t) => t.result === 'matched');
@@ -37,7 +38,7 @@ export function DecisionRow({ kind, d }: { kind: string; d: Decision }) {
     <>
       <tr data-decision={d.key}>
         <td><span class="muted small-text">{kind}</span> <code>{d.key}</code></td>
-        <td data-testid={`value-${d.key}`}>{d.variant ?? short(d.value)}{d.variant && d.value !== undefined && String(d.value) !== d.variant ? <span class="muted"> = {short(d.value)}</span> : null}</td>
+        <td data-testid={`${testId}${d.key}`}>{d.variant ?? short(d.value)}{d.variant && d.value !== undefined && String(d.value) !== d.variant ? <span class="muted"> = {short(d.value)}</span> : null}</td>
         <td>{d.reason}{d.error_code ? ` (${d.error_code})` : ''}</td>
         <td>
           {why}{' '}

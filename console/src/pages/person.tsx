@@ -1,6 +1,7 @@
 /**
  * Person lookup by any distinct_id: properties, distinct ids, cohorts with freshness, every
- * decision with its trace ("why this value", "why not the rule above") and last events.
+ * decision with its trace ("why this value", "why not the rule above"), past memberships, the
+ * decisions at a past time (replay) and last events.
  */
 import { useState } from 'preact/hooks';
 import { api, projectPath } from '../lib/api.js';
@@ -10,11 +11,13 @@ import { useLoad } from '../lib/use-load.js';
 import { ErrorBox } from '../components/error-box.js';
 import { StateBadge } from '../components/state-badge.js';
 import { DecisionRow, type Decision } from '../components/decision-row.js';
+import { Replay } from '../components/replay.js';
 
 interface PersonRead {
   person: { id: number; bucketing_key: string; properties: Record<string, unknown>; identified: boolean; first_seen: string | null; last_seen: string | null; event_count: number };
   distinct_ids: string[];
-  cohorts: Array<{ key: string; name: string; kind: string; state: string; version: number; as_of: string | null }>;
+  cohorts: Array<{ key: string; name: string; kind: string; state: string; version: number; as_of: string | null; entered_at?: string | null }>;
+  cohort_history?: Array<{ cohort: string; entered_at: string; entered_via: string; left_at: string | null; left_via: string | null }>;
   decisions: {
     flags: Record<string, Decision>;
     configs: Record<string, Decision>;
@@ -83,9 +86,19 @@ export function PersonPage({ project, distinctId }: { project: string; distinctI
               {p.cohorts.length === 0 && <p class="muted">In no cohort.</p>}
               <ul class="plain" data-testid="person-cohorts">
                 {p.cohorts.map((c) => (
-                  <li key={c.key}><code>{c.key}</code> <StateBadge state={c.state} /> <span class="muted">computed {ago(c.as_of)} (v{c.version})</span></li>
+                  <li key={c.key}><code>{c.key}</code> <StateBadge state={c.state} /> <span class="muted">computed {ago(c.as_of)} (v{c.version}){c.entered_at ? `, member since ${time(c.entered_at)}` : ''}</span></li>
                 ))}
               </ul>
+              {(p.cohort_history ?? []).some((h) => h.left_at) && (
+                <>
+                  <h3>Past memberships</h3>
+                  <ul class="plain" data-testid="past-cohorts">
+                    {(p.cohort_history ?? []).filter((h) => h.left_at).map((h) => (
+                      <li key={`${h.cohort}-${h.entered_at}`}><code>{h.cohort}</code> <span class="muted">{time(h.entered_at)} – {time(h.left_at)} (left by {h.left_via})</span></li>
+                    ))}
+                  </ul>
+                </>
+              )}
             </section>
           </div>
           <section aria-labelledby="decisions-title">
@@ -100,6 +113,7 @@ export function PersonPage({ project, distinctId }: { project: string; distinctI
               </tbody>
             </table>
           </section>
+          {distinctId && <Replay project={project} distinctId={distinctId} />}
           <section aria-labelledby="events-title">
             <h2 id="events-title">Last events</h2>
             <ErrorBox error={events.error} />

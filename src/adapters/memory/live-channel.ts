@@ -33,5 +33,9 @@ export function createMemoryCohortDiffReader(state: MemoryState): CohortDiffRead
       const left = [...before].filter((m) => !now.has(m));
       return { entered: entered.slice(0, cap), left: left.slice(0, cap), truncated: entered.length > cap || left.length > cap, enteredCount: entered.length, leftCount: left.length };
     },
+    async *chunks(projectId, cohortId, from, to) {
+      const d = await this.diff(projectId, cohortId, from, to, Number.MAX_SAFE_INTEGER);
+      if (d.entered.length || d.left.length) yield { entered: d.entered, left: d.left };
+    },
   };
 }

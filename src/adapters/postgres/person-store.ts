@@ -174,14 +174,19 @@ export function createPersonStore(): PersonStore {
       return rows.map((r) => r.distinct_id);
     },
 
-    /** Deletes a person and its distinct ids; returns the ids it held. */
+    /** Deletes a person (GDPR erasure) with its distinct ids and its history; returns the ids it held. */
     async remove(db: Db, projectId: number, personId: number): Promise<string[]> {
       const { rows } = await sql(db).query<{ distinct_id: string }>(
         'DELETE FROM person_distinct_ids WHERE project_id = $1 AND person_id = $2 RETURNING distinct_id',
         [projectId, personId],
       );
       await sql(db).query('DELETE FROM persons WHERE project_id = $1 AND id = $2', [projectId, personId]);
-      return rows.map((r) => r.distinct_id);
+      // Erasure leaves no history of the person either (docs/history.md): its intervals, property and identity history.
+      const dids = rows.map((r) => r.distinct_id);
+      await sql(db).query('DELETE FROM cohort_membership_history WHERE project_id = $1 AND (person_id = $2 OR distinct_id = ANY($3::text[]))', [projectId, personId, dids]);
+      await sql(db).query('DELETE FROM person_history WHERE project_id = $1 AND person_id = $2', [projectId, personId]);
+      await sql(db).query('DELETE FROM identity_history WHERE project_id = $1 AND (person_id = $2 OR distinct_id = ANY($3::text[]))', [projectId, personId, dids]);
+      return dids;
     },
 
     /** All distinct ids of each person, sorted. */

@@ -2,6 +2,7 @@ import type { CohortDiffReader, LiveChannel, LiveMessage } from '../../ports/liv
 import { createRedis, waitForRedis, type RedisClient } from './client.js';
 import type { Keys } from './keys.js';
 import { diffVersions } from './membership-read.js';
+import { diffChunks } from './membership-diff.js';
 
 /**
  * Live changes over Redis pub/sub on `<prefix>live` (JSON messages). `publisher` gives an
@@ -44,5 +45,6 @@ export function createCohortDiffReader(deps: { redis: RedisClient; keys: Keys })
         leftCount: left.length,
       };
     },
+    chunks: (projectId, cohortId, from, to) => diffChunks(deps.redis, deps.keys, projectId, cohortId, from, to),
   };
 }

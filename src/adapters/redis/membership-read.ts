@@ -9,6 +9,7 @@ import type { MemberScanPage } from '../../ports/membership-store.js';
 import type { RedisClient } from './client.js';
 import type { Keys } from './keys.js';
 import { CHUNK_IDS } from './membership-lua.js';
+import { diffChunks } from './membership-diff.js';
 
 /**
  * SSCAN's COUNT for member listings. Fixed (never the page size): repeating one SSCAN call
@@ -56,28 +57,18 @@ export async function readVersionMembers(client: RedisClient, keys: Keys, projec
 }
 
 /**
- * Who is in version `to` and not in `from` (entered) and the reverse (left), chunk by chunk:
- * the process holds two chunks' offsets at a time plus the answer, never both versions.
- * `from` 0 means no previous version (everyone entered). Members as in readVersionMembers.
+ * Who is in version `to` and not in `from` (entered) and the reverse (left), computed in
+ * Redis chunk by chunk (membership-diff.ts): the process holds only the changes, never
+ * either version. `from` 0 means no previous version (everyone entered). Members as in
+ * readVersionMembers.
  */
 export async function diffVersions(client: RedisClient, keys: Keys, projectId: number, cohortId: number, from: number, to: number): Promise<{ entered: string[]; left: string[] }> {
-  const newIndex = keys.cohortMembers(projectId, cohortId, to);
-  const oldIndex = keys.cohortMembers(projectId, cohortId, from);
-  const [newChunks, oldChunks] = await Promise.all([chunksOf(client, newIndex), from > 0 ? chunksOf(client, oldIndex) : ([] as number[])]);
   const entered: string[] = [];
   const left: string[] = [];
-  for (const c of [...new Set([...newChunks, ...oldChunks])].sort((a, b) => a - b)) {
-    const [now, before] = await Promise.all([newChunks.includes(c) ? chunkOffsets(client, newIndex, c) : ([] as number[]), oldChunks.includes(c) ? chunkOffsets(client, oldIndex, c) : ([] as number[])]);
-    const had = new Set(before);
-    const has = new Set(now);
-    for (const o of now) if (!had.has(o)) entered.push(String(c * CHUNK_IDS + o));
-    for (const o of before) if (!has.has(o)) left.push(String(c * CHUNK_IDS + o));
+  for await (const d of diffChunks(client, keys, projectId, cohortId, from, to)) {
+    entered.push(...d.entered);
+    left.push(...d.left);
   }
-  const [dIn, dOut] = from > 0
-    ? await Promise.all([client.sdiff(`${newIndex}:d`, `${oldIndex}:d`), client.sdiff(`${oldIndex}:d`, `${newIndex}:d`)])
-    : [await client.smembers(`${newIndex}:d`), [] as string[]];
-  entered.push(...dIn.sort().map((d) => `d:${d}`));
-  left.push(...dOut.sort().map((d) => `d:${d}`));
   return { entered, left };
 }
 

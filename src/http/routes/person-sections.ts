@@ -1,13 +1,36 @@
 import type { PersonSection } from './persons.js';
 import type { DecideService } from '../../services/decide.js';
+import type { HistoryRead } from '../../services/history-read.js';
 
-/** Adds `cohorts`: every non-archived cohort the person is in, with its state and freshness. */
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * Adds `cohorts`: every non-archived cohort the person is in, with its state and freshness,
+ * and `entered_at` (ISO; null when the membership began before history was recorded); and
+ * `cohort_history`: every recorded interval, newest first (`left_at` null while it lasts;
+ * `entered_via` `recording_began` means "a member when recording began, maybe earlier").
+ */
 export function cohortsSection(deps: {
-  cohortsOfPerson(projectId: number, personId: number | null, distinctIds: string[]): Promise<unknown[]>;
+  cohortsOfPerson(projectId: number, personId: number | null, distinctIds: string[]): Promise<Array<{ key: string }>>;
+  history?: Pick<HistoryRead, 'ofPerson'>;
 }): PersonSection {
-  return async ({ projectId, profile }) => ({
-    cohorts: await deps.cohortsOfPerson(projectId, profile.person.id, profile.distinctIds),
-  });
+  return async ({ projectId, profile }) => {
+    const [current, intervals] = await Promise.all([
+      deps.cohortsOfPerson(projectId, profile.person.id, profile.distinctIds),
+      deps.history ? deps.history.ofPerson(projectId, profile.person.id, profile.distinctIds) : Promise.resolve([]),
+    ]);
+    const open = new Map(intervals.filter((i) => i.leftAt === null).map((i) => [i.cohortKey, i]));
+    return {
+      cohorts: current.map((c) => {
+        const i = open.get(c.key);
+        return { ...c, entered_at: i && i.enteredVia !== 'recording_began' ? iso(i.enteredAt) : null };
+      }),
+      cohort_history: intervals.map((i) => ({
+        cohort: i.cohortKey, entered_at: iso(i.enteredAt), entered_version: i.enteredVersion, entered_via: i.enteredVia,
+        left_at: iso(i.leftAt), left_version: i.leftVersion, left_via: i.leftVia, ...(i.distinctId !== null ? { distinct_id: i.distinctId } : {}),
+      })),
+    };
+  };
 }
 
 /**
