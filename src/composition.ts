@@ -189,6 +189,10 @@ export function composeAll(config: Config, opts: ComposeOptions & { refresher?: 
     cohortsOfPerson: cohorts.membership.cohortsOfPerson,
     refresher,
     eventDrivenRecompute: cohorts.eventDriven,
+    /** read-your-writes tokens (docs/read-your-writes.md) */
+    get consistency() {
+      return api.consistency;
+    },
     feedListeners: feeds.listeners,
     feedEvents: feeds.events,
     cohorts: {

@@ -83,6 +83,16 @@ const schema = z.object({
   WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   /** Folder where uploaded import files wait for their job (default: the system's temp folder). */
   IMPORT_DIR: z.string().min(1).optional(),
+  /** ms a decision carrying a consistency token waits for its write when it names no wait (docs/read-your-writes.md). */
+  CONSISTENCY_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  /** The longest wait (ms) a decision may ask for with `wait`; more is a 400. */
+  CONSISTENCY_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  /** ms after which a write's slot still not applied is released (its process died, or its cohort update failed). */
+  CONSISTENCY_ABANDON_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** ms between watermark polls of a project while decisions wait on it (the subscription wakes them first). */
+  CONSISTENCY_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(250),
+  /** ms the event-driven recompute (enterprise) batches changes before it recomputes them. */
+  EVENT_DRIVEN_FLUSH_MS: z.coerce.number().int().min(1).max(60_000).default(250),
 });
 
 export type Config = z.infer<typeof schema>;

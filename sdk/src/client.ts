@@ -69,6 +69,9 @@ export function createClient(token: string, options?: ClientOptions): Switchboar
       }
     }
   };
+  // Read-your-writes: the token of the client's latest delivered write, sent as `min_token` on
+  // handshakes until one answers caught up (then the server has shown every write of ours).
+  let minToken: string | null = null;
   const decisions = createDecisions({ kv, post, fail, onStatus: (s) => emit(statusListeners, s), onChange: (k) => emit(changeListeners, k) });
   const surveys = createSurveys({ kv, list: decisions.surveys, onSurvey: typeof o.onSurvey === 'function' ? o.onSurvey : undefined, fail });
   const queue = createQueue({
@@ -77,19 +80,32 @@ export function createClient(token: string, options?: ClientOptions): Switchboar
     batchSize: num(o.batchSize, 100, 1, 1000),
     flushIntervalMs: num(o.flushIntervalMs, 1000, 0, 3_600_000),
     retryBaseMs: num(o.retryBaseMs, 500, 1, 60_000),
+    onToken: (token) => {
+      minToken = token;
+    },
   });
   const here = () => (globalThis as { location?: { href?: string } }).location?.href;
 
   const who = () => JSON.stringify([identity.handshake(), props ?? null]);
   let chain: Promise<void> = Promise.resolve();
   let queued: Promise<void> | null = null;
+  /** One handshake, carrying the latest write's token; a server refusing the token (400) is asked again without it. */
+  const handshake = async (): Promise<void> => {
+    const sent = minToken;
+    const body = (token: string | null) => ({ ...identity.handshake(), ...(props ? { person_properties: props } : {}), ...(token ? { min_token: token } : {}) });
+    const caughtUp = await decisions.refresh(body(sent), who());
+    if (caughtUp === 'refused' && sent) {
+      if (minToken === sent) minToken = null;
+      await decisions.refresh(body(null), who());
+    } else if (caughtUp === true && minToken === sent) minToken = null;
+  };
   /** Serial handshakes; calls made while one waits to start share it. */
   const refresh = (): Promise<void> => {
     if (queued) return queued;
     const p = chain
       .then(() => {
         queued = null;
-        return decisions.refresh({ ...identity.handshake(), ...(props ? { person_properties: props } : {}) }, who());
+        return handshake();
       })
       .then(() => surveys.trigger(undefined, here()))
       .catch((err) => fail('refresh', err));

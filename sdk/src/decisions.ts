@@ -136,14 +136,19 @@ export function createDecisions(deps: { kv: Kv; post: Post; fail: (where: string
       deps.kv.set('decisions', { etag, who, h: toJson() });
       setStatus('ready');
     },
-    /** One handshake for `body` (`who` is its identity key). Never rejects. */
-    async refresh(body: Record<string, unknown>, who: string): Promise<void> {
+    /**
+     * One handshake for `body` (`who` is its identity key). Never rejects. Resolves to whether
+     * the answer caught up with the body's `min_token` (a 304 always has: the server never
+     * revalidates an answer that is behind), false when it is behind, null when it failed,
+     * `refused` for a 400 (a body the server does not accept).
+     */
+    async refresh(body: Record<string, unknown>, who: string): Promise<boolean | null | 'refused'> {
       const reply = await deps.post('/v1/decide', body, { etag });
       if (reply.status === 304 && have) {
         lastAt = Date.now();
         deps.kv.set('decisions', { etag, who, h: toJson() });
         setStatus('ready');
-        return;
+        return true;
       }
       const p = reply.status === 200 ? parse(reply.body) : null;
       if (p) {
@@ -152,10 +157,12 @@ export function createDecisions(deps: { kv: Kv; post: Post; fail: (where: string
         replace(p.flags, p.configs, p.surveys);
         deps.kv.set('decisions', { etag, who, h: toJson() });
         setStatus('ready');
-        return;
+        const f = (reply.body as { freshness?: { behind?: unknown } }).freshness;
+        return f?.behind !== true;
       }
       deps.fail('handshake', reply.error ?? (reply.status === 200 ? 'answer is not a handshake' : `HTTP ${reply.status}`));
       setStatus(have ? 'stale' : 'error');
+      return reply.status === 400 ? 'refused' : null;
     },
   };
 }

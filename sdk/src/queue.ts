@@ -26,6 +26,8 @@ export interface QueueDeps {
   batchSize: number;
   flushIntervalMs: number;
   retryBaseMs: number;
+  /** told the consistency token of each delivered write (read-your-writes: forwarded on the next handshake) */
+  onToken?: (token: string) => void;
 }
 
 const PATH = { e: '/v1/events', p: '/v1/engage', a: '/v1/alias' } as const;
@@ -123,6 +125,8 @@ export function createQueue(d: QueueDeps) {
         retryAt = 0;
         d.stats.sent += run.length;
         tally(reply);
+        const token = (reply.body as { consistency_token?: unknown }).consistency_token;
+        if (typeof token === 'string' && token !== '') d.onToken?.(token);
         remove(run);
       } else if (retryable(reply.status) || (reply.status >= 200 && reply.status < 300)) {
         // a 2xx we cannot read is not a confirmed delivery: retry (the server dedups by $insert_id)

@@ -32,6 +32,7 @@ import { importRoutes } from '../http/routes/imports.js';
 import { streamRoutes } from '../http/routes/stream.js';
 import { webhookRoutes } from '../http/routes/webhooks.js';
 import { composeImports, composeStreams, liveOf } from './live.js';
+import { consistencyOf } from './consistency.js';
 import { once } from './once.js';
 import { createHistoryRead } from '../services/history-read.js';
 import { createReplay } from '../services/replay.js';
@@ -57,18 +58,19 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
     const history = createHistoryRead({ store: infra.stores.membershipHistory, cohorts: infra.stores.cohorts });
     personSections.push(cohortsSection({ cohortsOfPerson: cohorts.membership.cohortsOfPerson, history }), decisionsSection({ decide: decisions.decide }));
     const ingestLimit = rateLimit({ limiter: infra.stores.rateLimiter, metrics }, 'ingest', config.RATE_LIMIT_PER_S);
+    const { consistency, reads } = consistencyOf(infra, cohorts);
     return [
       healthRoutes({ readiness, metrics }),
       projectRoutes({ projects: admin.projects }),
       cohortRoutes({ cohorts: cohorts.service, staticMembers: cohorts.staticMembers, members: cohorts.members, refreshNow: createRefreshNow({ cohorts: cohorts.service, refreshCohort: cohorts.refreshCohort, audit: infra.stores.audit }) }),
       definitionRoutes({ definitions: admin.definitions, audit: infra.stores.audit }),
-      decideRoutes({ decide: decisions.decide }),
+      decideRoutes({ decide: decisions.decide, reads }),
       // OFREP and the handshake are counted inside the decide service's one Redis call.
-      ofrepRoutes({ decide: decisions.decide, directory: decisions.directory }),
+      ofrepRoutes({ decide: decisions.decide, directory: decisions.directory, reads }),
       cohortLifecycleRoutes({ lifecycle: cohorts.lifecycle }),
-      eventRoutes({ ingest: feeds.ingest, rateLimit: ingestLimit }),
-      engageRoutes({ people: feeds.people, rateLimit: ingestLimit }),
-      aliasRoutes({ alias: feeds.aliases, rateLimit: ingestLimit }),
+      eventRoutes({ ingest: feeds.ingest, rateLimit: ingestLimit, consistency }),
+      engageRoutes({ people: feeds.people, rateLimit: ingestLimit, consistency }),
+      aliasRoutes({ alias: feeds.aliases, rateLimit: ingestLimit, consistency }),
       personRoutes({ persons: feeds.personRead, sections: personSections }),
       historyRoutes({ history, replay: createReplay({ history: infra.stores.historyReader }) }),
       streamRoutes({ hub: hub(), directory: decisions.directory, maxStreams: config.STREAM_MAX_PER_PROCESS }),
@@ -82,12 +84,16 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
     return createApp({ logger, metrics, auth: createAuth({ directory: decisions.directory, projects: admin.projects, admitAdmin }), routes: routes() });
   });
   const listener = once((): RequestListener => {
-    const fast = { decide: decisions.decide, directory: decisions.directory, logger, metrics };
+    const fast = { decide: decisions.decide, directory: decisions.directory, logger, metrics, reads: consistencyOf(infra, cohorts).reads };
     return createRequestListener(expressApp(), [createFastDecide(fast), createFastOfrep(fast)]);
   });
 
   return {
     personSections,
+    /** read-your-writes: the consistency tokens of this process (docs/read-your-writes.md) */
+    get consistency() {
+      return consistencyOf(infra, cohorts).consistency;
+    },
     /** the decision streams of this process */
     get hub() {
       return hub();

@@ -55,6 +55,7 @@ export function composeCohorts(infra: Infra) {
       recomputePersons: recomputePersons(),
       tierOf: async (projectId) => (await s().projects.get(projectId))?.tier ?? null,
       logger,
+      flushMs: infra.config.EVENT_DRIVEN_FLUSH_MS,
       onPersons: (outcome, n) => infra.metrics.cohortEventRecompute.inc({ outcome }, n),
     });
     infra.background.push(r);

@@ -42,6 +42,27 @@ export function createEventDrivenRecompute(deps: EventDrivenRecomputeDeps) {
   let timer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> | null = null;
   let stopped = false;
+  // Read-your-writes (settled): the queue being filled is generation `filling`; each drain takes
+  // one generation. Projects whose persons were dropped or failed, per generation.
+  let filling = 0;
+  let drained = -1;
+  const unclean = new Map<number, Set<number>>();
+  const settledWaiters: Array<{ gen: number; projectId: number; resolve: (clean: boolean) => void }> = [];
+  const markUnclean = (gen: number, projectId: number) => {
+    let set = unclean.get(gen);
+    if (!set) unclean.set(gen, (set = new Set()));
+    set.add(projectId);
+  };
+  function settle(upTo: number): void {
+    drained = upTo;
+    for (let i = settledWaiters.length - 1; i >= 0; i--) {
+      const w = settledWaiters[i];
+      if (w.gen > upTo) continue;
+      settledWaiters.splice(i, 1);
+      w.resolve(!unclean.get(w.gen)?.has(w.projectId));
+    }
+    for (const gen of unclean.keys()) if (gen <= upTo && !settledWaiters.some((w) => w.gen === gen)) unclean.delete(gen);
+  }
 
   async function tierOf(projectId: number): Promise<Tier | null> {
     const hit = tiers.get(projectId);
@@ -68,6 +89,7 @@ export function createEventDrivenRecompute(deps: EventDrivenRecomputeDeps) {
       queued++;
     }
     if (dropped) {
+      markUnclean(filling, projectId);
       report('dropped', dropped);
       log.warn({ project: projectId, dropped }, 'event-driven queue full; the scheduled refresh will catch these persons');
     }
@@ -76,8 +98,17 @@ export function createEventDrivenRecompute(deps: EventDrivenRecomputeDeps) {
 
   async function drain(): Promise<void> {
     const batches = [...queue.entries()];
+    const gen = filling++;
     queue.clear();
     queued = 0;
+    try {
+      await drainBatches(gen, batches);
+    } finally {
+      settle(gen);
+    }
+  }
+
+  async function drainBatches(gen: number, batches: Array<[number, Set<number>]>): Promise<void> {
     for (const [projectId, set] of batches) {
       const tier = await tierOf(projectId).catch(() => null);
       if (!tier || !EVENT_DRIVEN_TIERS.includes(tier)) continue;
@@ -85,9 +116,11 @@ export function createEventDrivenRecompute(deps: EventDrivenRecomputeDeps) {
       for (let i = 0; i < ids.length; i += batchSize) {
         const chunk = ids.slice(i, i + batchSize);
         try {
-          await deps.recomputePersons(projectId, chunk);
+          const outcome = await deps.recomputePersons(projectId, chunk);
+          if ((outcome as { failedCohorts?: number } | undefined)?.failedCohorts) markUnclean(gen, projectId);
           report('recomputed', chunk.length);
         } catch (err) {
+          markUnclean(gen, projectId);
           report('failed', chunk.length);
           log.warn({ err, project: projectId, persons: chunk.length }, 'event-driven recompute failed; the scheduled refresh will catch up');
         }
@@ -123,9 +156,23 @@ export function createEventDrivenRecompute(deps: EventDrivenRecomputeDeps) {
     },
   };
 
+  /**
+   * Read-your-writes: resolves once every person enqueued for `projectId` before this call
+   * has been recomputed: true when cleanly, false when some of the project's persons were
+   * dropped (queue full) or a recompute failed meanwhile. Resolves true at once when nothing
+   * is queued or running. Call it after the feed call whose listeners enqueued the persons.
+   */
+  function settled(projectId: number): Promise<boolean> {
+    // Persons enqueued before now are in the queue being filled, or in the drain under way.
+    const gen = queued > 0 ? filling : flushing ? filling - 1 : -1;
+    if (gen <= drained) return Promise.resolve(!unclean.get(gen)?.has(projectId));
+    return new Promise((resolve) => settledWaiters.push({ gen, projectId, resolve }));
+  }
+
   return {
     listener,
     flush,
+    settled,
     /** persons waiting, for tests and metrics */
     pending: () => queued,
     start(): void {

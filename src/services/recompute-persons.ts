@@ -25,8 +25,12 @@ export interface RecomputePersonsDeps {
   onChanges?: (projectId: number, cohortId: number, version: number, entered: string[], left: string[]) => Promise<void>;
 }
 
-/** `(projectId, personIds)`: resolves when every active dynamic cohort has been updated. */
-export type RecomputePersons = (projectId: number, personIds: number[]) => Promise<void>;
+/**
+ * `(projectId, personIds)`: resolves when every active dynamic cohort has been updated, with
+ * how many cohorts failed (logged; their scheduled refresh repairs them). Read-your-writes
+ * holds a write's token back when any failed (docs/read-your-writes.md).
+ */
+export type RecomputePersons = (projectId: number, personIds: number[]) => Promise<{ failedCohorts: number }>;
 
 export function createRecomputePersons(deps: RecomputePersonsDeps): RecomputePersons {
   const clock = deps.clock ?? Date.now;
@@ -34,7 +38,8 @@ export function createRecomputePersons(deps: RecomputePersonsDeps): RecomputePer
 
   return async function recomputePersons(projectId, personIds) {
     const ids = [...new Set(personIds)];
-    if (ids.length === 0) return;
+    let failedCohorts = 0;
+    if (ids.length === 0) return { failedCohorts };
     const refs = await deps.cohorts.refs(projectId);
     const now = clock();
     for (const [key, c] of refs) {
@@ -58,8 +63,10 @@ export function createRecomputePersons(deps: RecomputePersonsDeps): RecomputePer
         }
       } catch (err) {
         // One broken cohort must not stop the others; its scheduled refresh reports the error.
+        failedCohorts++;
         deps.logger?.warn({ err, cohort: c.id, project: projectId }, 'event-driven cohort recompute failed');
       }
     }
+    return { failedCohorts };
   };
 }

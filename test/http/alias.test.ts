@@ -26,18 +26,18 @@ describe('POST /v1/alias', () => {
     expect(before.bucketingKey).toBe('anon-1');
     const res = await alias('user-1', 'anon-1');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ person_id: before.personId, distinct_ids: ['anon-1', 'user-1'], bucketing_key: 'anon-1', merged: false });
+    expect(res.body).toEqual({ person_id: before.personId, distinct_ids: ['anon-1', 'user-1'], bucketing_key: 'anon-1', merged: false, consistency_token: expect.stringMatching(/^ct1\./) });
     for (const id of ['anon-1', 'user-1']) expect(await resolve(id)).toMatchObject({ personId: before.personId, bucketingKey: 'anon-1', identified: true });
     await track('user-1', 2, T0 + 100);
     const profile = await t.personRead.profile(p.id, 'user-1');
     expect(profile.person).toMatchObject({ eventCount: 5, identified: true });
     // repeated alias: idempotent
-    expect((await alias('user-1', 'anon-1')).body).toEqual(res.body);
+    expect((await alias('user-1', 'anon-1')).body).toEqual({ ...res.body, consistency_token: expect.stringMatching(/^ct1\./) });
   });
 
   it('neither id known: one identified person holding both, keyed by the anonymous id', async () => {
     const res = await alias('user-2', 'anon-2');
-    expect(res.body).toMatchObject({ distinct_ids: ['anon-2', 'user-2'], bucketing_key: 'anon-2', merged: false });
+    expect(res.body).toMatchObject({ distinct_ids: ['anon-2', 'user-2'], bucketing_key: 'anon-2', merged: false, consistency_token: expect.stringMatching(/^ct1\./) });
     await track('user-2', 1);
     await track('anon-2', 1);
     expect((await resolve('user-2')).personId).toBe(res.body.person_id);
@@ -47,7 +47,7 @@ describe('POST /v1/alias', () => {
   it('only the identified id known: its person gains the alias and keeps its key', async () => {
     await track('user-3', 1);
     const res = await alias('user-3', 'anon-3');
-    expect(res.body).toMatchObject({ distinct_ids: ['anon-3', 'user-3'], bucketing_key: 'user-3', merged: false });
+    expect(res.body).toMatchObject({ distinct_ids: ['anon-3', 'user-3'], bucketing_key: 'user-3', merged: false, consistency_token: expect.stringMatching(/^ct1\./) });
     expect((await resolve('anon-3')).bucketingKey).toBe('user-3');
   });
 
@@ -61,7 +61,7 @@ describe('POST /v1/alias', () => {
     const anon = await resolve('anon-4');
     const user = await resolve('user-4');
     const res = await alias('user-4', 'anon-4');
-    expect(res.body).toEqual({ person_id: user.personId, distinct_ids: ['anon-4', 'user-4'], bucketing_key: 'user-4', merged: true });
+    expect(res.body).toEqual({ person_id: user.personId, distinct_ids: ['anon-4', 'user-4'], bucketing_key: 'user-4', merged: true, consistency_token: expect.stringMatching(/^ct1\./) });
     const merged = await t.personRead.profile(p.id, 'anon-4');
     expect(merged.person).toMatchObject({ id: user.personId, eventCount: 5, firstSeen: T0 - 5_000, lastSeen: T0 + 5_002, identified: true });
     // identified values win; a key both got through $set_once keeps the earliest write
@@ -71,7 +71,7 @@ describe('POST /v1/alias', () => {
     for (const id of ['anon-4', 'user-4']) expect(await resolve(id)).toMatchObject({ personId: user.personId, bucketingKey: 'user-4', properties: merged.person.properties });
     expect(await personDocStored(t, p.id, anon.personId!)).toBe(false);
     // idempotent afterwards
-    expect((await alias('user-4', 'anon-4')).body).toMatchObject({ person_id: user.personId, merged: false });
+    expect((await alias('user-4', 'anon-4')).body).toMatchObject({ person_id: user.personId, merged: false, consistency_token: expect.stringMatching(/^ct1\./) });
   });
 
   it('refuses placeholders, equal ids and identified aliases (account takeover)', async () => {

@@ -28,7 +28,7 @@ describe('POST /v1/engage', () => {
       { distinct_id: 'ops', $unset: ['plan', 'missing'] },
     ] });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ applied: 8, rejected: 0, errors: [] });
+    expect(res.body).toEqual({ applied: 8, rejected: 0, errors: [], consistency_token: expect.stringMatching(/^ct1\./) });
     expect(await props('ops')).toEqual({ name: 'Ann', source: 'ad', visits: 5, score: -1.5, tags: ['b', 'c'], log: [{ at: 1 }], seen: [1, 2] });
     // written through to the Redis identity map
     expect((await t.identity.resolve(p.id, 'ops')).properties).toMatchObject({ name: 'Ann', visits: 5 });
@@ -126,7 +126,7 @@ describe('POST /v1/engage', () => {
     expect(before.personId).not.toBeNull();
 
     const res = await engage({ distinct_id: 'gone', $delete: '' });
-    expect(res.body).toEqual({ applied: 1, rejected: 0, errors: [] });
+    expect(res.body).toEqual({ applied: 1, rejected: 0, errors: [], consistency_token: expect.stringMatching(/^ct1\./) });
     expect((await t.http.get(`/v1/projects/${p.id}/persons/gone`).set(t.admin)).status).toBe(404);
     expect((await t.http.get(`/v1/projects/${p.id}/persons/gone-anon`).set(t.admin)).status).toBe(404);
     const left = await t.pool.query("SELECT distinct_id FROM events WHERE project_id = $1 AND insert_id LIKE 'g-%'", [p.id]);

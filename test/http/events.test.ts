@@ -29,7 +29,7 @@ describe('POST /v1/events', () => {
   it('stores one event and creates its person on first sight', async () => {
     const res = await send({ event: 'signup', distinct_id: 'solo', time: T0, $insert_id: 'solo-1', properties: { plan: 'pro' } });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ stored: 1, deduplicated: 0, rejected: 0, errors: [] });
+    expect(res.body).toEqual({ stored: 1, deduplicated: 0, rejected: 0, errors: [], consistency_token: expect.stringMatching(/^ct1\./) });
     const person = await t.http.get(`/v1/projects/${p.id}/persons/solo`).set(t.admin);
     expect(person.status).toBe(200);
     expect(person.body.person).toMatchObject({ bucketing_key: 'solo', event_count: 1, first_seen: new Date(T0).toISOString(), identified: false });

@@ -20,12 +20,12 @@ export interface Service {
   close(): Promise<void>;
 }
 
-export async function startService(env: Record<string, string> = {}): Promise<Service> {
+export async function startService(env: Record<string, string> = {}, opts: { tier?: 'pro' | 'enterprise' } = {}): Promise<Service> {
   const ctx: TestContext = await createTestContext(env);
   const server = http.createServer(ctx.app).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const p = await ctx.newProject('sdk');
+  const p = await ctx.newProject('sdk', opts.tier ?? 'pro');
   return {
     url,
     token: p.token,

@@ -28,6 +28,14 @@ export interface Keys {
   rateCounter(scope: 'decide' | 'ingest' | 'admin', subject: number): string;
   /** pub/sub channel announcing definition changes: message is the project id. */
   definitionsChannel(): string;
+  /** read-your-writes: the project's write sequence, a hash `{ epoch, seq, applied }` (consistency-store.ts). */
+  consistency(projectId: number): string;
+  /** read-your-writes: slots handed out and not yet applied (ZSET, score = issued at, unix ms). */
+  consistencyPending(projectId: number): string;
+  /** read-your-writes: slots applied above the watermark, waiting for a slower slot below them (ZSET). */
+  consistencyDone(projectId: number): string;
+  /** pub/sub channel announcing watermarks: `<project>:<epoch>:<applied>:<issued>`. */
+  consistencyChannel(): string;
   /** Every key of one project, for SCAN-based cleanup. */
   projectPattern(projectId: number): string;
   /** Everything under this install's prefix. */
@@ -49,6 +57,10 @@ export function createKeys(prefix: string): Keys {
     exposure: (p, day, person, flag, variant) => `${tag(p)}:exposure:${day}:${person}:${flag}:${variant}`,
     rateCounter: (scope, subject) => (scope === 'admin' ? `${prefix}{a${subject}}:rl` : `${tag(subject)}:rl:${scope}`),
     definitionsChannel: () => `${prefix}definitions`,
+    consistency: (p) => `${tag(p)}:ryw`,
+    consistencyPending: (p) => `${tag(p)}:ryw:pending`,
+    consistencyDone: (p) => `${tag(p)}:ryw:done`,
+    consistencyChannel: () => `${prefix}ryw-applied`,
     projectPattern: (p) => `${tag(p)}:*`,
     allPattern: () => `${prefix}*`,
   };

@@ -12,6 +12,8 @@ import { distinctIdSchema, isPlaceholderId } from '../distinct-id.js';
 import { parse } from '../validate.js';
 import { cacheHeaders, etagOf, matchesEtag } from './etag.js';
 import { entryOf, fragmentsOf, type DecisionEntry } from './fragments.js';
+import type { Freshness } from '../../services/consistency.js';
+import { freshnessHeaders, freshnessJson, settledFreshness } from './consistency.js';
 
 /** The `/v1/decide` request body (PRODUCT.md 8.1). */
 export const decideBody = z
@@ -23,6 +25,9 @@ export const decideBody = z
     context: z.record(z.unknown()).optional(),
     only: z.array(z.string().min(1).max(200)).max(1000).optional(),
     explain: z.boolean().optional(),
+    // read-your-writes (edge/consistency.ts checks them): not part of the DecideRequest
+    min_token: z.string({ invalid_type_error: 'must be a consistency token (a string from a write answer)' }).optional(),
+    wait: z.number({ invalid_type_error: 'must be a whole number of milliseconds (0 or more)' }).int('must be a whole number of milliseconds (0 or more)').nonnegative('must be a whole number of milliseconds (0 or more)').optional(),
   })
   .strict();
 
@@ -88,13 +93,14 @@ interface Compacted {
  * form, hashed once per snapshot entry: edge/fragments.ts), in rendering order; nothing is
  * built per decision here.
  */
-function compactAll(o: DecideOutcome): Compacted {
+function compactAll(o: DecideOutcome, behind = false): Compacted {
   const r = o.result;
   const cache = fragmentsOf(o.snapshot);
   const flags: DecisionEntry[] = [];
   const configs: DecisionEntry[] = [];
   const surveys: DecisionEntry[] = [];
-  let s = o.degraded ? 'D' : 'L';
+  // An answer behind its consistency token has an ETag of its own: it never revalidates a fresh copy.
+  let s = (behind ? 'B' : '') + (o.degraded ? 'D' : 'L');
   for (const k in r.flags) {
     const e = entryOf(cache, 'flags', r.flags[k]);
     flags.push(e);
@@ -178,13 +184,18 @@ export interface EdgeResponse {
  * The handshake answer: 304 with no body when `If-None-Match` matches the ETag, else 200
  * with the JSON (and `generated_at`, which the ETag does not cover). Both carry the ETag,
  * `Cache-Control: private, no-cache` and `Server-Timing` (gather and evaluate, ms).
+ * With `freshness` (the request carried a consistency token, edge/consistency.ts) the body
+ * gains `freshness: { behind, token }` and the headers `Switchboard-Behind` and
+ * `Switchboard-Consistency-Token`; an answer that is behind is never a 304 and has an ETag
+ * of its own, so a stale answer is never presented as a fresh one.
  */
-export function handshakeResponse(o: DecideOutcome, ifNoneMatch: string | undefined, now: Date): EdgeResponse {
+export function handshakeResponse(o: DecideOutcome, ifNoneMatch: string | undefined, now: Date, freshness?: Freshness | null): EdgeResponse {
+  const f = freshness ? settledFreshness(freshness, o) : null;
   // The ETag comes from the decisions, so a 304 is answered without rendering the body.
-  const c = compactAll(o);
-  const headers: Record<string, string> = { 'Server-Timing': serverTiming(o), ...cacheHeaders(c.etag) };
-  if (matchesEtag(ifNoneMatch, c.etag)) return { status: 304, headers };
+  const c = compactAll(o, f?.behind === true);
+  const headers: Record<string, string> = { 'Server-Timing': serverTiming(o), ...cacheHeaders(c.etag), ...(f ? freshnessHeaders(f) : undefined) };
+  if (f?.behind !== true && matchesEtag(ifNoneMatch, c.etag)) return { status: 304, headers };
   const open = renderedBody(o, c);
   headers['Content-Type'] = 'application/json; charset=utf-8';
-  return { status: 200, headers, body: `${open},"generated_at":"${now.toISOString()}"}` };
+  return { status: 200, headers, body: `${open}${f ? `,${freshnessJson(f)}` : ''},"generated_at":"${now.toISOString()}"}` };
 }

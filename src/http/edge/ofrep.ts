@@ -28,6 +28,8 @@ import { entryOf, fragmentsOf, keep, type DecisionEntry } from './fragments.js';
 import type { EdgeResponse } from './handshake.js';
 import { decodeOfrepBody, type OfrepContext } from './ofrep-body.js';
 import { ofrepToken } from './token.js';
+import { consistencyAsk, freshnessFor, freshnessHeaders, freshnessJson, settledFreshness, type ConsistencyReads } from './consistency.js';
+import type { Freshness } from '../../services/consistency.js';
 
 // OFREP's evaluationFailure allows only these codes; others are reported as GENERAL.
 const OFREP_CODES = new Set(['PARSE_ERROR', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'GENERAL']);
@@ -101,6 +103,8 @@ export function ofrepError(err: unknown, log?: Pick<Logger, 'error'>): EdgeRespo
 export interface OfrepDeps {
   decide: DecideService;
   directory: ProjectDirectory;
+  /** read-your-writes: `?min_token=` or the Switchboard-Consistency-Token header (edge/consistency.ts) */
+  reads?: ConsistencyReads;
 }
 
 /** One OFREP request: `key` for a single evaluation (decoded from the path), absent for bulk. */
@@ -109,10 +113,14 @@ export interface OfrepRequest {
   headers: IncomingHttpHeaders;
   /** the raw body, UTF-8 */
   body: string;
+  /** the request target, for `?min_token=` and `?wait=` */
+  url?: string;
 }
 
+type Evaluated = { result: DecideAllResult; snapshot: ProjectSnapshot; degraded?: boolean; unavailableCohorts?: readonly string[] };
+
 /** Evaluates `only` (or everything) for the context: identified when targetingKey is a distinct_id. */
-function evaluate(deps: OfrepDeps, projectId: number, context: OfrepContext, only?: string[]): Promise<{ result: DecideAllResult; snapshot: ProjectSnapshot }> {
+function evaluate(deps: OfrepDeps, projectId: number, context: OfrepContext, only?: string[]): Promise<Evaluated> {
   const { targetingKey, ...rest } = context;
   if (typeof targetingKey === 'string' && targetingKey !== '' && targetingKey.length <= 200 && !isPlaceholderId(targetingKey)) {
     return deps.decide.decide({ projectId, distinctId: targetingKey, context: rest, only });
@@ -125,12 +133,13 @@ function evaluate(deps: OfrepDeps, projectId: number, context: OfrepContext, onl
  * The bulk answer `{ flags: [...], metadata }` from the snapshot's fragments, with an ETag
  * over the decisions' compact forms (as the handshake's): a 304 is answered without rendering.
  */
-function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNoneMatch: string | undefined): EdgeResponse {
+function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNoneMatch: string | undefined, f: Freshness | null): EdgeResponse {
   // Entries of the snapshot's caches (edge/fragments.ts): no compact string built per decision.
   const cache = fragmentsOf(snapshot);
   const decisions: Decision[] = [];
   const entries: DecisionEntry[] = [];
-  let s = 'O';
+  // Behind its consistency token: an ETag of its own, and never a 304 (as the handshake's).
+  let s = f?.behind ? 'BO' : 'O';
   // The ETag input: each decision's digest (edge/fragments.ts), as the handshake's.
   for (const k in result.flags) {
     const e = entryOf(cache, 'flags', result.flags[k]);
@@ -146,7 +155,8 @@ function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNone
     s += e.digest;
   }
   const etag = etagOf(s);
-  if (matchesEtag(ifNoneMatch, etag)) return { status: 304, headers: cacheHeaders(etag) };
+  const extra = f ? freshnessHeaders(f) : undefined;
+  if (!f?.behind && matchesEtag(ifNoneMatch, etag)) return { status: 304, headers: { ...cacheHeaders(etag), ...extra } };
   let out = '{"flags":[';
   for (let i = 0; i < decisions.length; i++) {
     const d = decisions[i];
@@ -160,8 +170,8 @@ function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNone
     out += (i ? ',' : '') + f;
   }
   const metadata = cache.blocks.get('ofrep-metadata') ?? keep(cache.blocks, 'ofrep-metadata', JSON.stringify(bulkMetadata(snapshot)));
-  out += `],"metadata":${metadata}}`;
-  return { status: 200, headers: { ...cacheHeaders(etag), 'Content-Type': JSON_TYPE }, body: out };
+  out += `],"metadata":${metadata}${f ? `,${freshnessJson(f)}` : ''}}`;
+  return { status: 200, headers: { ...cacheHeaders(etag), 'Content-Type': JSON_TYPE, ...extra }, body: out };
 }
 
 /** Answers one OFREP evaluation request (never throws: every error is an OFREP-shaped answer). */
@@ -172,21 +182,27 @@ export async function answerOfrep(deps: OfrepDeps, req: OfrepRequest, log?: Pick
     if (!project) return json(401, { errorDetails: 'missing or invalid project token (Authorization: Bearer <token>)' });
     checkOrigin(project, req.headers);
     const context = decodeOfrepBody(req.body);
+    // Read-your-writes: a token in the query or header; a bad one is a 400 (INVALID_CONTEXT) naming it.
+    const ask = deps.reads ? consistencyAsk(project.id, req.headers, req.url, undefined, deps.reads) : null;
     if (req.key === undefined) {
       if (context === null) return json(400, INVALID_CONTEXT);
-      const { result, snapshot } = await evaluate(deps, project.id, context);
+      const waited = ask ? await freshnessFor(deps.reads, ask) : null;
+      const e = await evaluate(deps, project.id, context);
       const ifNoneMatch = req.headers['if-none-match'];
-      return bulkResponse(result, snapshot, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined);
+      return bulkResponse(e.result, e.snapshot, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, waited && settledFreshness(waited, e));
     }
     const key = req.key;
     if (context === null) return json(400, { key, ...INVALID_CONTEXT });
-    const { result } = await evaluate(deps, project.id, context, [key]);
-    const d = result.flags[key] ?? result.configs[key];
+    const waited = ask ? await freshnessFor(deps.reads, ask) : null;
+    const e = await evaluate(deps, project.id, context, [key]);
+    const f = waited && settledFreshness(waited, e);
+    const d = e.result.flags[key] ?? e.result.configs[key];
     if (!d) return json(404, { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: flagdDetails('FLAG_NOT_FOUND', key) });
     const headers: Record<string, string> = d.metadata !== undefined ? { 'Switchboard-Definition-Version': String(d.version) } : {};
+    if (f) Object.assign(headers, freshnessHeaders(f));
     const r = toOfrep(d);
     if ('errorCode' in r) return json(r.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400, r, headers);
-    return json(200, r, headers);
+    return json(200, f ? { ...r, freshness: { behind: f.behind, token: f.reached } } : r, headers);
   } catch (err) {
     return ofrepError(err, log);
   }

@@ -4,6 +4,7 @@ import type { ProjectDirectory } from '../../services/project-directory.js';
 import { projectOfToken } from '../auth.js';
 import { checkOrigin, OriginRefused } from '../edge/cors.js';
 import { errorResponse } from '../edge/error-response.js';
+import { consistencyAsk, freshnessFor, type ConsistencyReads } from '../edge/consistency.js';
 import { decideRequest, handshakeResponse, type EdgeResponse } from '../edge/handshake.js';
 import { checkJson, checkUrl } from '../edge/request-guard.js';
 import { projectToken } from '../edge/token.js';
@@ -20,7 +21,7 @@ const LIMIT = 256 * 1024;
  * limit, validation, error shape, ETag/304); bodies it does not handle (a Content-Encoding
  * such as gzip, another content type) are left to express by returning false.
  */
-export function createFastDecide(deps: FastDeps & { decide: DecideService; directory: ProjectDirectory }) {
+export function createFastDecide(deps: FastDeps & { decide: DecideService; directory: ProjectDirectory; reads?: ConsistencyReads }) {
   async function answer(req: IncomingMessage): Promise<EdgeResponse> {
     try {
       checkUrl(req.url ?? '');
@@ -29,8 +30,12 @@ export function createFastDecide(deps: FastDeps & { decide: DecideService; direc
       // The rate limit is counted inside the handshake's one Redis call (services/decide.ts).
       const project = await projectOfToken(deps.directory, projectToken(req.headers, body));
       checkOrigin(project, req.headers);
-      const outcome = await deps.decide.decide(decideRequest(project.id, body));
-      return handshakeResponse(outcome, req.headers['if-none-match'], new Date());
+      const question = decideRequest(project.id, body);
+      // Read-your-writes: with a consistency token, wait (bounded) for its write first.
+      const ask = deps.reads ? consistencyAsk(project.id, req.headers, req.url, body, deps.reads) : null;
+      const freshness = ask ? await freshnessFor(deps.reads, ask) : null;
+      const outcome = await deps.decide.decide(question);
+      return handshakeResponse(outcome, req.headers['if-none-match'], new Date(), freshness);
     } catch (err) {
       return { ...errorResponse(err, deps.logger), noCors: err instanceof OriginRefused };
     }

@@ -19,7 +19,7 @@ export function createFastOfrep(deps: FastDeps & OfrepDeps) {
     try {
       checkUrl(req.url ?? '');
       const body = await readBody(req, LIMIT);
-      return answerOfrep(deps, { key: key === undefined ? undefined : decodeURIComponent(key), headers: req.headers, body }, deps.logger);
+      return answerOfrep(deps, { key: key === undefined ? undefined : decodeURIComponent(key), headers: req.headers, body, url: req.url }, deps.logger);
     } catch (err) {
       return ofrepError(err, deps.logger);
     }

@@ -10,6 +10,7 @@ import type { PeopleService } from '../../services/people.js';
 import type { EngageUpdate } from '../../services/person-operations.js';
 import { LIMITS, checkDistinctId, isPlainObject } from '../../services/event-validation.js';
 import { noLimit } from '../rate-limit.js';
+import { tracked, type WriteTracker } from './consistency-token.js';
 
 const distinctId = z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).superRefine((s, ctx) => {
   const problem = checkDistinctId(s);
@@ -76,7 +77,7 @@ function problemOf(raw: unknown, at: string): { field: string; message: string }
  * naming the field. In a batch each invalid update is reported by index and the valid ones
  * apply, as events do: nothing valid is lost because a neighbour was invalid.
  */
-export function engageRoutes(deps: { people: Pick<PeopleService, 'apply'>; rateLimit?: RequestHandler }): RouteModule {
+export function engageRoutes(deps: { people: Pick<PeopleService, 'apply'>; rateLimit?: RequestHandler; consistency?: WriteTracker }): RouteModule {
   const limit = deps.rateLimit ?? noLimit;
   const batch = z.array(z.unknown(), { invalid_type_error: 'must be a list of updates' }).min(1, 'must contain at least 1 update').max(LIMITS.eventsPerBatch, `at most ${LIMITS.eventsPerBatch} updates per request`);
   return (app, auth) => {
@@ -85,8 +86,9 @@ export function engageRoutes(deps: { people: Pick<PeopleService, 'apply'>; rateL
       if (!path) {
         checkJson(list, 'body');
         const single = parse(update, (list as unknown[])[0], 'body');
-        const result = await deps.people.apply(req.project!.id, [toUpdate(single)]);
-        res.json({ applied: result.applied, rejected: result.rejected, errors: result.errors.map((e) => ({ index: e.index, field: e.field.startsWith('(') ? 'body' : `body.${e.field}`, message: e.message })) });
+        const projectId = req.project!.id;
+        const { result, token } = await tracked(deps.consistency, projectId, res, () => deps.people.apply(projectId, [toUpdate(single)]));
+        res.json({ applied: result.applied, rejected: result.rejected, errors: result.errors.map((e) => ({ index: e.index, field: e.field.startsWith('(') ? 'body' : `body.${e.field}`, message: e.message })), consistency_token: token });
         return;
       }
       const items = parse(batch, list, path);
@@ -98,13 +100,15 @@ export function engageRoutes(deps: { people: Pick<PeopleService, 'apply'>; rateL
         if (problem) errors.push({ index, ...problem });
         else valid.push({ index, update: toUpdate(update.parse(raw)) });
       });
-      const result = valid.length ? await deps.people.apply(req.project!.id, valid.map((v) => v.update)) : { applied: 0, rejected: 0, errors: [] };
+      const projectId = req.project!.id;
+      const none = { result: { applied: 0, rejected: 0, errors: [] as Array<{ index: number; field: string; message: string }> }, token: null };
+      const { result, token } = valid.length ? await tracked(deps.consistency, projectId, res, () => deps.people.apply(projectId, valid.map((v) => v.update))) : none;
       for (const e of result.errors) {
         const index = valid[e.index].index;
         errors.push({ index, field: e.field.startsWith('(') ? at(index) : `${at(index)}.${e.field}`, message: e.message });
       }
       errors.sort((a, b) => a.index - b.index);
-      res.json({ applied: result.applied, rejected: items.length - result.applied, errors });
+      res.json({ applied: result.applied, rejected: items.length - result.applied, errors, consistency_token: token });
     });
   };
 }

@@ -5,6 +5,7 @@ import { AppError, invalid } from '../../errors.js';
 import type { IngestService } from '../../services/ingest.js';
 import { LIMITS, isPlainObject } from '../../services/event-validation.js';
 import { noLimit } from '../rate-limit.js';
+import { tracked, type WriteTracker } from './consistency-token.js';
 
 const SHAPE = 'must be an event object, an array of events, or { "events": [ ... ] }';
 
@@ -36,7 +37,7 @@ export const bodyErrors: ErrorRequestHandler = (err, _req, _res, next) => {
 };
 
 /** Event ingestion (PRODUCT.md 4.1), project token; 5 MB bodies, gzip accepted. */
-export function eventRoutes(deps: { ingest: Pick<IngestService, 'ingest'>; rateLimit?: RequestHandler }): RouteModule {
+export function eventRoutes(deps: { ingest: Pick<IngestService, 'ingest'>; rateLimit?: RequestHandler; consistency?: WriteTracker }): RouteModule {
   const limit = deps.rateLimit ?? noLimit;
   return (app, auth) => {
     app.post('/v1/events', jsonBody(LIMITS.eventBodyBytes, { items: true }), bodyErrors, auth.requireProjectToken, limit, async (req: Request, res: Response) => {
@@ -44,8 +45,9 @@ export function eventRoutes(deps: { ingest: Pick<IngestService, 'ingest'>; rateL
       const where = path.join('.');
       if (raw.length === 0) throw invalid(`${where}: must contain at least 1 event`);
       if (raw.length > LIMITS.eventsPerBatch) throw invalid(`${where}: at most ${LIMITS.eventsPerBatch} events per request (got ${raw.length})`);
-      const result = await deps.ingest.ingest(req.project!.id, raw, { path, single });
-      res.json({ stored: result.stored, deduplicated: result.deduplicated, rejected: result.rejected, errors: result.errors });
+      const projectId = req.project!.id;
+      const { result, token } = await tracked(deps.consistency, projectId, res, () => deps.ingest.ingest(projectId, raw, { path, single }));
+      res.json({ stored: result.stored, deduplicated: result.deduplicated, rejected: result.rejected, errors: result.errors, consistency_token: token });
     });
   };
 }

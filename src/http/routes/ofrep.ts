@@ -15,7 +15,7 @@ export function ofrepRoutes(deps: OfrepDeps): RouteModule {
     const body = express.raw({ limit: '256kb', inflate: true, type: () => true });
     const raw = (req: Request) => (Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
     const evaluate = (key: string | undefined) => async (req: Request, res: Response) => {
-      send(res, await answerOfrep(deps, { key, headers: req.headers, body: raw(req) }, req.log));
+      send(res, await answerOfrep(deps, { key, headers: req.headers, body: raw(req), url: req.originalUrl }, req.log));
     };
 
     app.post('/ofrep/v1/evaluate/flags/:key', body, (req, res) => evaluate(String(req.params.key))(req, res));
