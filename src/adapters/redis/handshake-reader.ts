@@ -6,9 +6,11 @@
  *
  * KEYS: [1] identity-ready [2] did(distinct_id) [3] did(anon_id) or KEYS[2]
  *       [4] the project's `decide` rate counter (counted when ARGV[5] ~= '')
- *       [5 .. 4+n] cohort pointers  [5+n ..] survey response counters
+ *       [5] the project's cohort chunk directory
+ *       [6 .. 5+n] cohort pointers  [6+n ..] survey response counters
  * ARGV: [1] person key prefix  [2] n  [3] distinct_id  [4] anon_id or ''
  *       [5] rate counter ttl ms, or '' not to count  [6 .. 5+n] member-set key prefixes
+ *       [6+n .. 5+2n] cohort ids
  * Returns: { person id | false, person document | false, ready 0/1, used anon 0/1,
  *            membership "0120…" (0 not a member, 1 member, 2 no live version), { response counts },
  *            the rate counter (0 when not counted) }
@@ -32,19 +34,20 @@ export const HANDSHAKE_LUA = `${IDENTITY_LOOKUP_FRAGMENT}${MEMBERSHIP_LUA_FUNCTI
 local n = tonumber(ARGV[2])
 local rate = 0
 if ARGV[5] ~= '' then rate = sb_rate_hit(KEYS[4], ARGV[5]) end
-local current, bases, dids = {}, {}, { ARGV[3] }
+local current, bases, cids, dids = {}, {}, {}, { ARGV[3] }
 for i = 1, n do
-  current[i] = KEYS[4 + i]
+  current[i] = KEYS[5 + i]
   bases[i] = ARGV[5 + i]
+  cids[i] = ARGV[5 + n + i]
 end
 if ARGV[4] ~= '' then dids[2] = ARGV[4] end
-local hits, versions = sb_cohort_membership(current, bases, pid or '', dids)
+local hits, versions = sb_cohort_membership(current, bases, KEYS[5], cids, pid or '', dids)
 local bits = {}
 for i = 1, n do
   if versions[i] then bits[i] = tostring(hits[i]) else bits[i] = '2' end
 end
 local responses = {}
-for j = 5 + n, #KEYS do
+for j = 6 + n, #KEYS do
   responses[#responses + 1] = redis.call('GET', KEYS[j]) or '0'
 end
 return { pid or false, doc, ready, used_anon, table.concat(bits), responses, rate }
@@ -96,7 +99,7 @@ export function createHandshakeReader(deps: { redis: RedisClient; keys: Keys; ti
   const call = (redis as unknown as { sbHandshake(n: number, ...args: string[]): Promise<Raw> }).sbHandshake.bind(redis);
 
   // The per-project part of the arguments is the same for every handshake of one snapshot.
-  const fixed = new WeakMap<readonly number[], { pointers: string[]; prefixes: string[]; personPrefix: string; ready: string }>();
+  const fixed = new WeakMap<readonly number[], { pointers: string[]; prefixes: string[]; personPrefix: string; ready: string; dir: string }>();
   function fixedArgs(projectId: number, cohortIds: readonly number[], surveyKeys: readonly string[]) {
     let f = fixed.get(cohortIds);
     if (!f) {
@@ -106,8 +109,9 @@ export function createHandshakeReader(deps: { redis: RedisClient; keys: Keys; ti
         pointers.push(keys.cohortCurrent(projectId, id));
         prefixes.push(keys.cohortMembersBase(projectId, id));
       }
+      for (const id of cohortIds) prefixes.push(String(id));
       for (const s of surveyKeys) pointers.push(keys.surveyResponses(projectId, s));
-      f = { pointers, prefixes, personPrefix: keys.person(projectId, 0).slice(0, -1), ready: keys.identityReady(projectId) };
+      f = { pointers, prefixes, personPrefix: keys.person(projectId, 0).slice(0, -1), ready: keys.identityReady(projectId), dir: keys.cohortDirectory(projectId) };
       fixed.set(cohortIds, f);
     }
     return f;
@@ -121,7 +125,7 @@ export function createHandshakeReader(deps: { redis: RedisClient; keys: Keys; ti
       if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);
       const rateKey = keys.rateCounter('decide', projectId);
       const raw = await withDeadline(
-        call(f.pointers.length + 4, f.ready, didKey, anonKey, rateKey, ...f.pointers, f.personPrefix, String(cohortIds.length), distinctId, anonId ?? '', countRate ? '1000' : '', ...f.prefixes),
+        call(f.pointers.length + 5, f.ready, didKey, anonKey, rateKey, f.dir, ...f.pointers, f.personPrefix, String(cohortIds.length), distinctId, anonId ?? '', countRate ? '1000' : '', ...f.prefixes),
         timeoutMs,
       );
       const [pid, doc, ready, usedAnon, bits, responses, rate] = raw;

@@ -16,6 +16,12 @@ export interface Keys {
   cohortMembers(projectId: number, cohortId: number, version: number): string;
   /** `cohortMembers` without the version: Lua scripts append the version they read from `cohortCurrent`. */
   cohortMembersBase(projectId: number, cohortId: number): string;
+  /**
+   * The project's chunk directory (membership-lua.ts): one HASH, field `<cohort>:<version>:d`
+   * ('0' or '1': the version has a `:d` set) and `<cohort>:<version>:<chunk>` ('s' intset,
+   * 'b' bitmap), so the handshake learns with one HMGET which key, if any, to read per cohort.
+   */
+  cohortDirectory(projectId: number): string;
   /** total responses per survey key (incremented on `survey sent` events). */
   surveyResponses(projectId: number, surveyKey: string): string;
   /** exposure dedup marker per person, flag and variant per day. */
@@ -45,6 +51,7 @@ export function createKeys(prefix: string): Keys {
     cohortCurrent: (p, c) => `${tag(p)}:cohort:${c}:current`,
     cohortMembers: (p, c, v) => `${tag(p)}:cohort:${c}:v${v}`,
     cohortMembersBase: (p, c) => `${tag(p)}:cohort:${c}:v`,
+    cohortDirectory: (p) => `${tag(p)}:cohort-chunks`,
     surveyResponses: (p, s) => `${tag(p)}:survey:${s}:responses`,
     exposure: (p, day, person, flag, variant) => `${tag(p)}:exposure:${day}:${person}:${flag}:${variant}`,
     rateCounter: (scope, subject) => (scope === 'admin' ? `${prefix}{a${subject}}:rl` : `${tag(subject)}:rl:${scope}`),

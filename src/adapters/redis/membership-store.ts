@@ -41,21 +41,30 @@ const ready = async (client: RedisClient) => {
 
 /**
  * Every key of one version (its index, chunks and `:d` set), from its index; both names of
- * each chunk, since an event-driven add may have turned an intset into a bitmap.
+ * each chunk, since an event-driven add may have turned an intset into a bitmap. Also the
+ * chunk numbers, for the directory's fields.
  */
-async function keysOfVersion(client: RedisClient, index: string): Promise<string[]> {
+async function keysOfVersion(client: RedisClient, index: string): Promise<{ keys: string[]; chunks: string[] }> {
   const chunks = await client.smembers(index);
   const out = [index, `${index}:d`];
   for (const c of chunks) out.push(`${index}:s${c}`, `${index}:b${c}`);
-  return out;
+  return { keys: out, chunks };
 }
+
+/** The directory field prefix of one version: `<cohort>:<version>:` (membership-lua.ts). */
+const dirField = (cohortId: number, version: number) => `${cohortId}:${version}:`;
 
 export function createMembershipStore(deps: MembershipStoreDeps): MembershipStore {
   const { redis, bulk, keys } = deps;
-  const versionKeys = (index: string) => keysOfVersion(bulk, index);
-  /** Unlinks every key of one version; returns how many existed. */
-  const dropKeys = async (index: string): Promise<number> => {
-    const all = await versionKeys(index);
+  const versionKeys = async (index: string) => (await keysOfVersion(bulk, index)).keys;
+  /** Unlinks every key of one version and its directory fields; returns how many keys existed. */
+  const dropKeys = async (projectId: number, cohortId: number, version: number): Promise<number> => {
+    const index = keys.cohortMembers(projectId, cohortId, version);
+    const { keys: all, chunks } = await keysOfVersion(bulk, index);
+    const f = dirField(cohortId, version);
+    const fields = [`${f}d`, ...chunks.map((c) => f + c)];
+    const dir = keys.cohortDirectory(projectId);
+    for (let i = 0; i < fields.length; i += CHUNK) await bulk.hdel(dir, ...fields.slice(i, i + CHUNK));
     let n = 0;
     // The index goes last: a drop that fails half-way can be retried from it.
     const rest = all.slice(1);
@@ -68,8 +77,9 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
     let out: { version: number; changed: number } | null = null;
     const cur = keys.cohortCurrent(projectId, cohortId);
     const base = keys.cohortMembersBase(projectId, cohortId);
+    const dir = keys.cohortDirectory(projectId);
     for (let i = 0; i < Math.max(members.length, 1); i += CHUNK) {
-      const reply = (await run(bulk, APPLY, [cur], [base, op, ...members.slice(i, i + CHUNK)])) as [number, number] | null;
+      const reply = (await run(bulk, APPLY, [cur, dir], [base, op, cohortId, ...members.slice(i, i + CHUNK)])) as [number, number] | null;
       if (reply === null) return null;
       // A refresh may switch versions between two chunks: report the last one, count only its changes.
       const version = Number(reply[0]);
@@ -87,7 +97,10 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
     const current = cohortIds.map((c) => keys.cohortCurrent(projectId, c));
     const bases = cohortIds.map((c) => keys.cohortMembersBase(projectId, c));
     const person = member.personId === null ? '' : String(member.personId);
-    const [hits, versions] = (await run(redis, IS_MEMBER, current, [...bases, person, ...member.distinctIds])) as [number[], Array<string | null>];
+    const [hits, versions] = (await run(redis, IS_MEMBER, [...current, keys.cohortDirectory(projectId)], [...bases, ...cohortIds.map(String), person, ...member.distinctIds])) as [
+      number[],
+      Array<string | null>,
+    ];
     return cohortIds.map((_, i) => ({ member: hits[i] === 1, version: versions[i] == null ? null : Number(versions[i]) }));
   }
 
@@ -105,8 +118,13 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
       const started = performance.now();
       await ready(bulk);
       const index = keys.cohortMembers(projectId, cohortId, version);
-      await dropKeys(index);
+      await dropKeys(projectId, cohortId, version);
+      const dir = keys.cohortDirectory(projectId);
+      const field = dirField(cohortId, version);
       let pipe = bulk.pipeline();
+      // The version's directory entry first: '0' (no `:d` set) until a `d:` id comes.
+      pipe.hset(dir, `${field}d`, '0');
+      let hasD = false;
       let queued = 0;
       const flush = async () => {
         const results = (await pipe.exec()) ?? [];
@@ -124,6 +142,7 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
         if (offsets.length === 0) return;
         // The index first: a run that dies half-way leaves only chunks its index names (dropVersion finds them).
         pipe.sadd(index, chunk);
+        pipe.hset(dir, field + chunk, offsets.length <= INTSET_MAX ? 's' : 'b');
         if (offsets.length <= INTSET_MAX) pipe.sadd(`${index}:s${chunk}`, ...offsets);
         else {
           const bits = Buffer.alloc(CHUNK_IDS / 8);
@@ -135,6 +154,10 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
       };
       for await (const m of members) {
         if (m.startsWith('d:')) {
+          if (!hasD) {
+            pipe.hset(dir, `${field}d`, '1');
+            hasD = true;
+          }
           dids.push(m.slice(2));
           if (dids.length === CHUNK) {
             pipe.sadd(`${index}:d`, ...dids);
@@ -177,14 +200,14 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
     async dropVersion(projectId: number, cohortId: number, version: number): Promise<void> {
       if (version <= 0) return;
       await ready(bulk);
-      await dropKeys(keys.cohortMembers(projectId, cohortId, version));
+      await dropKeys(projectId, cohortId, version);
     },
 
     /** Unlinks the pointer and the sets of versions `fromVersion..toVersion`; returns how many keys existed. */
     async dropAll(projectId: number, cohortId: number, fromVersion: number, toVersion: number): Promise<number> {
       await ready(bulk);
       let removed = await bulk.unlink(keys.cohortCurrent(projectId, cohortId));
-      for (let v = Math.max(1, fromVersion); v <= toVersion; v++) removed += await dropKeys(keys.cohortMembers(projectId, cohortId, v));
+      for (let v = Math.max(1, fromVersion); v <= toVersion; v++) removed += await dropKeys(projectId, cohortId, v);
       return removed;
     },
 
