@@ -10,11 +10,20 @@
  *       [6 .. 5+n] cohort pointers  [6+n ..] survey response counters
  * ARGV: [1] person key prefix  [2] n  [3] distinct_id  [4] anon_id or ''
  *       [5] rate counter ttl ms, or '' not to count  [6 .. 5+n] member-set key prefixes
- *       [6+n .. 5+2n] cohort ids
+ *       [6+n .. 5+2n] cohort ids  [6+2n] 'all', or 'd' when the membership is sharded (the
+ *       chunks are read in the person's shard, below)
  * Returns: { person id | false, person document | false, ready 0/1, used anon 0/1,
  *            membership "0120…" (0 not a member, 1 member, 2 no live version), { response counts },
  *            the rate counter (0 when not counted) }
  * So the rate limit costs the handshake nothing but an INCR inside the same call.
+ *
+ * With sharded membership (keys.shards > 1) the chunks of a person live in the person's shard
+ * (another slot, maybe another node), known only once identity has answered: a second script
+ * (membership-lua.ts IS_MEMBER, 'chunks') reads them there. Both are sent at once when this
+ * process has seen the distinct id before (a bounded map distinct_id -> person id, checked
+ * against identity's answer: a guess that proves wrong, after an alias, is read again for the
+ * right person), so a returning person costs one round trip of latency; a distinct id seen
+ * first by this process costs two; an unknown person one (no chunk to read).
  *
  * The timeout (`timeoutMs`) is measured against the reply's arrival, not against our own
  * event loop: when the timer fires, the verdict waits for one setImmediate, which runs after
@@ -26,7 +35,7 @@ import type { HandshakeRead, HandshakeReader } from '../../ports/handshake-reade
 import type { RedisClient } from './client.js';
 import { IDENTITY_LOOKUP_FRAGMENT } from './identity-lua.js';
 import type { Keys } from './keys.js';
-import { MEMBERSHIP_LUA_FUNCTION } from './membership-lua.js';
+import { CHUNK_IDS, IS_MEMBER, MEMBERSHIP_LUA_FUNCTION } from './membership-lua.js';
 import { decodePersonDoc } from './person-document.js';
 import { RATE_HIT_FUNCTION } from './rate-lua.js';
 
@@ -41,7 +50,9 @@ for i = 1, n do
   cids[i] = ARGV[5 + n + i]
 end
 if ARGV[4] ~= '' then dids[2] = ARGV[4] end
-local hits, versions = sb_cohort_membership(current, bases, KEYS[5], cids, pid or '', dids)
+local person = pid or ''
+if ARGV[6 + 2 * n] == 'd' then person = '' end
+local hits, versions = sb_cohort_membership(current, bases, KEYS[5], cids, person, dids, false)
 local bits = {}
 for i = 1, n do
   if versions[i] then bits[i] = tostring(hits[i]) else bits[i] = '2' end
@@ -54,6 +65,10 @@ return { pid or false, doc, ready, used_anon, table.concat(bits), responses, rat
 `;
 
 type Raw = [string | null, string | null, number, number, string, string[], number];
+type ShardRaw = [number[], Array<string | null>];
+
+/** Distinct ids whose person this process remembers (sharded membership only), oldest dropped first. */
+const GUESSES_MAX = 50_000;
 
 const NONE: readonly number[] = Object.freeze([]);
 
@@ -97,6 +112,33 @@ export function createHandshakeReader(deps: { redis: RedisClient; keys: Keys; ti
   const timeoutMs = deps.timeoutMs ?? 50;
   redis.defineCommand('sbHandshake', { lua: HANDSHAKE_LUA });
   const call = (redis as unknown as { sbHandshake(n: number, ...args: string[]): Promise<Raw> }).sbHandshake.bind(redis);
+  const sharded = keys.shards > 1;
+  if (sharded) redis.defineCommand('sbShardMembers', { lua: IS_MEMBER.lua });
+  const callShard = sharded ? (redis as unknown as { sbShardMembers(n: number, ...args: string[]): Promise<ShardRaw> }).sbShardMembers.bind(redis) : null;
+  const guesses = new Map<string, number>();
+  const shardArgs = new WeakMap<readonly number[], Map<number, string[]>>();
+  /** The person's chunks in their shard, for every cohort: one script in the shard's slot. */
+  function readShard(projectId: number, cohortIds: readonly number[], personId: number): Promise<ShardRaw> {
+    const shard = keys.shardOfChunk(Math.floor(personId / CHUNK_IDS));
+    let perShard = shardArgs.get(cohortIds);
+    if (!perShard) shardArgs.set(cohortIds, (perShard = new Map()));
+    let a = perShard.get(shard);
+    if (!a) {
+      a = [...cohortIds.map((c) => keys.shardCurrent(projectId, c, shard)), keys.shardDirectory(projectId, shard), ...cohortIds.map((c) => keys.shardMembersBase(projectId, c, shard)), ...cohortIds.map(String)];
+      perShard.set(shard, a);
+    }
+    return callShard!(cohortIds.length + 1, ...a, String(personId), 'chunks');
+  }
+  const remember = (distinctId: string, personId: number | null) => {
+    if (personId === null) {
+      guesses.delete(distinctId);
+      return;
+    }
+    if (guesses.get(distinctId) === personId) return;
+    guesses.delete(distinctId);
+    if (guesses.size >= GUESSES_MAX) guesses.delete(guesses.keys().next().value as string);
+    guesses.set(distinctId, personId);
+  };
 
   // The per-project part of the arguments is the same for every handshake of one snapshot.
   const fixed = new WeakMap<readonly number[], { pointers: string[]; prefixes: string[]; personPrefix: string; ready: string; dir: string }>();
@@ -124,15 +166,34 @@ export function createHandshakeReader(deps: { redis: RedisClient; keys: Keys; ti
       const anonKey = anonId && anonId !== distinctId ? keys.distinctId(projectId, anonId) : didKey;
       if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);
       const rateKey = keys.rateCounter('decide', projectId);
-      const raw = await withDeadline(
-        call(f.pointers.length + 5, f.ready, didKey, anonKey, rateKey, f.dir, ...f.pointers, f.personPrefix, String(cohortIds.length), distinctId, anonId ?? '', countRate ? '1000' : '', ...f.prefixes),
-        timeoutMs,
-      );
+      const home = () =>
+        call(f.pointers.length + 5, f.ready, didKey, anonKey, rateKey, f.dir, ...f.pointers, f.personPrefix, String(cohortIds.length), distinctId, anonId ?? '', countRate ? '1000' : '', ...f.prefixes, sharded ? 'd' : 'all');
+      let raw: Raw;
+      let inShard: ShardRaw | null = null;
+      if (!sharded || cohortIds.length === 0) raw = await withDeadline(home(), timeoutMs);
+      else {
+        [raw, inShard] = await withDeadline(
+          (async (): Promise<[Raw, ShardRaw | null]> => {
+            const guess = guesses.get(distinctId);
+            const early = guess === undefined ? null : readShard(projectId, cohortIds, guess);
+            // An early read that turns out unused must not be an unhandled rejection.
+            early?.catch(() => {});
+            const r = await home();
+            const pid = r[0] === null ? null : Number(r[0]);
+            remember(distinctId, pid);
+            if (pid === null) return [r, null];
+            return [r, pid === guess && early ? await early : await readShard(projectId, cohortIds, pid)];
+          })(),
+          timeoutMs,
+        );
+      }
       const [pid, doc, ready, usedAnon, bits, responses, rate] = raw;
       const members = new Array<boolean>(cohortIds.length);
       let missing: number[] | null = null;
       for (let i = 0; i < cohortIds.length; i++) {
-        const c = bits.charCodeAt(i);
+        let c = bits.charCodeAt(i);
+        // Sharded: the home slot answered for `:d`, the shard for the chunk; a shard without the version lost it.
+        if (inShard && c !== 50) c = inShard[1][i] == null ? 50 : c === 49 || inShard[0][i] === 1 ? 49 : 48;
         members[i] = c === 49;
         if (c === 50) (missing ??= []).push(i);
       }

@@ -52,7 +52,7 @@ end
  * The membership check as a Lua function, to fold into a larger script (the handshake's
  * identity + membership script):
  *
- *   sb_cohort_membership(current_keys, bases, dir_key, cids, person_id, distinct_ids) -> hits, versions
+ *   sb_cohort_membership(current_keys, bases, dir_key, cids, person_id, distinct_ids, chunks_only) -> hits, versions
  *
  * - current_keys[i]: `keys.cohortCurrent(p, cohort_i)` (declare them in KEYS)
  * - bases[i]:        `keys.cohortMembersBase(p, cohort_i)`; the version's keys start `bases[i] .. version`
@@ -60,6 +60,9 @@ end
  * - cids[i]:         cohort_i's id (decimal string): the directory's fields start `<cid>:<version>:`
  * - person_id:       decimal person id, or '' when the person is unknown
  * - distinct_ids:    the request's distinct ids, checked in the version's `:d` set (static ids not seen yet)
+ * - chunks_only:     true for a membership shard's slot (keys.shardCurrent, shardMembersBase,
+ *                    shardDirectory): its directory has chunk fields only, no `:d` flag, and
+ *                    `:d` sets live in the home slot (checked there with person_id '').
  * Returns two arrays of #current_keys entries: hits[i] = 1 or 0; versions[i] = the version
  * read (a string) or false when the cohort has no materialization yet.
  *
@@ -71,7 +74,7 @@ end
  * GETBIT on a miss, SMISMEMBER. At most a few thousand cohorts per call (Lua's unpack limit).
  */
 export const MEMBERSHIP_LUA_FUNCTION = `${CHUNK_LUA}
-local function sb_cohort_membership(current_keys, bases, dir_key, cids, person_id, distinct_ids)
+local function sb_cohort_membership(current_keys, bases, dir_key, cids, person_id, distinct_ids, chunks_only)
   local hits, versions = {}, {}
   local n = #current_keys
   if n == 0 then return hits, versions end
@@ -85,9 +88,14 @@ local function sb_cohort_membership(current_keys, bases, dir_key, cids, person_i
     local v = live[i]
     if v then
       local f = cids[i] .. ':' .. v .. ':'
-      at[i] = #fields + 1
-      fields[#fields + 1] = f .. 'd'
-      if chunk then fields[#fields + 1] = f .. chunk end
+      if chunks_only then
+        at[i] = #fields
+        if chunk then fields[#fields + 1] = f .. chunk end
+      else
+        at[i] = #fields + 1
+        fields[#fields + 1] = f .. 'd'
+        if chunk then fields[#fields + 1] = f .. chunk end
+      end
     end
   end
   local dir = {}
@@ -97,7 +105,8 @@ local function sb_cohort_membership(current_keys, bases, dir_key, cids, person_i
     local hit = 0
     if v then
       local prefix = bases[i] .. v
-      local dflag = dir[at[i]]
+      local dflag
+      if chunks_only then dflag = '0' else dflag = dir[at[i]] end
       if dflag then
         if chunk then
           local kind = dir[at[i] + 1]
@@ -124,9 +133,10 @@ end
 
 /**
  * Standalone membership script.
- * KEYS[1..n]: cohortCurrent keys; KEYS[n+1]: cohortDirectory. ARGV[1..n]: cohortMembersBase
- * of the same cohorts; ARGV[n+1..2n]: their ids; ARGV[2n+1]: person id or ''; ARGV[2n+2..]:
- * distinct ids.
+ * KEYS[1..n]: cohortCurrent keys (or one shard's shardCurrent); KEYS[n+1]: cohortDirectory (or
+ * the shard's shardDirectory). ARGV[1..n]: cohortMembersBase (or shardMembersBase) of the same
+ * cohorts; ARGV[n+1..2n]: their ids; ARGV[2n+1]: person id or ''; ARGV[2n+2]: 'all', or
+ * 'chunks' in a membership shard; ARGV[2n+3..]: distinct ids.
  * Reply: { hits (n integers 0/1), versions (n strings or nil) }.
  */
 export const IS_MEMBER = script(`${MEMBERSHIP_LUA_FUNCTION}
@@ -137,8 +147,8 @@ for i = 1, n do
   bases[i] = ARGV[i]
   cids[i] = ARGV[n + i]
 end
-for j = 2 * n + 2, #ARGV do dids[#dids + 1] = ARGV[j] end
-local hits, versions = sb_cohort_membership(current, bases, KEYS[n + 1], cids, ARGV[2 * n + 1], dids)
+for j = 2 * n + 3, #ARGV do dids[#dids + 1] = ARGV[j] end
+local hits, versions = sb_cohort_membership(current, bases, KEYS[n + 1], cids, ARGV[2 * n + 1], dids, ARGV[2 * n + 2] == 'chunks')
 return { hits, versions }
 `);
 
@@ -159,8 +169,10 @@ return cur
 /**
  * Adds or removes members of the live version (event-driven updates, static edits).
  * KEYS[1]: cohortCurrent; KEYS[2]: cohortDirectory; ARGV[1]: cohortMembersBase; ARGV[2]:
- * 'add' or 'rem'; ARGV[3]: the cohort id; ARGV[4..]: members, person ids or `d:<distinct_id>`
- * (at most a few thousand per call).
+ * 'add' or 'rem'; ARGV[3]: the cohort id; ARGV[4]: 'all', or 'chunks' in a membership shard
+ * (KEYS and ARGV[1] then name the shard's keys: shardCurrent, shardDirectory,
+ * shardMembersBase; only person ids of the shard's chunks); ARGV[5..]: members, person ids or
+ * `d:<distinct_id>` (at most a few thousand per call).
  * An intset chunk that grows past INTSET_MAX members is turned into a bitmap on the spot,
  * so the layout stays compact between refreshes. The directory follows every chunk created
  * or converted and the `:d` flag (for versions that have a directory entry; an older
@@ -175,10 +187,10 @@ if not v then return nil end
 local prefix = ARGV[1] .. v
 local dir = KEYS[2]
 local field = ARGV[3] .. ':' .. v .. ':'
-local listed = redis.call('HEXISTS', dir, field .. 'd') == 1
+local listed = ARGV[4] == 'chunks' or redis.call('HEXISTS', dir, field .. 'd') == 1
 local add = ARGV[2] ~= 'rem'
 local n = 0
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   local m = ARGV[i]
   if string.sub(m, 1, 2) == 'd:' then
     if add then

@@ -7,8 +7,8 @@
  * Members are person ids as decimal strings, plus `d:<distinct_id>` for static-cohort ids
  * that have no person yet.
  */
-import type { MemberRef, MemberScanPage, MembershipAnswer, MembershipStore } from '../../ports/membership-store.js';
-import { scanVersion } from './membership-read.js';
+import type { MemberChange, MemberRef, MemberScanPage, MembershipAnswer, MembershipStore } from '../../ports/membership-store.js';
+import { scanVersion, shardIndex } from './membership-read.js';
 import type { Keys } from './keys.js';
 import { waitForRedis, type RedisClient } from './client.js';
 import { APPLY, CHUNK_IDS, INTSET_MAX, IS_MEMBER, SWITCH, type LuaScript } from './membership-lua.js';
@@ -39,69 +39,141 @@ const ready = async (client: RedisClient) => {
   if (client.status !== 'ready') await waitForRedis(client, 2_000);
 };
 
-/**
- * Every key of one version (its index, chunks and `:d` set), from its index; both names of
- * each chunk, since an event-driven add may have turned an intset into a bitmap. Also the
- * chunk numbers, for the directory's fields.
- */
-async function keysOfVersion(client: RedisClient, index: string): Promise<{ keys: string[]; chunks: string[] }> {
-  const chunks = await client.smembers(index);
-  const out = [index, `${index}:d`];
-  for (const c of chunks) out.push(`${index}:s${c}`, `${index}:b${c}`);
-  return { keys: out, chunks };
-}
-
 /** The directory field prefix of one version: `<cohort>:<version>:` (membership-lua.ts). */
 const dirField = (cohortId: number, version: number) => `${cohortId}:${version}:`;
 
+type Pipeline = ReturnType<RedisClient['pipeline']>;
+
 export function createMembershipStore(deps: MembershipStoreDeps): MembershipStore {
   const { redis, bulk, keys } = deps;
-  const versionKeys = async (index: string) => (await keysOfVersion(bulk, index)).keys;
-  /** Unlinks every key of one version and its directory fields; returns how many keys existed. */
-  const dropKeys = async (projectId: number, cohortId: number, version: number): Promise<number> => {
-    const index = keys.cohortMembers(projectId, cohortId, version);
-    const { keys: all, chunks } = await keysOfVersion(bulk, index);
+  const S = keys.shards;
+  const shards = Array.from({ length: S }, (_, s) => s);
+
+  /**
+   * Every key of one version, from its shards' indexes: the home `:d` set, and per shard both
+   * names of each chunk (an event-driven add may have turned an intset into a bitmap) and the
+   * shard's index, last. With their directory fields. (One shard: the index is the home one.)
+   */
+  async function versionLayout(projectId: number, cohortId: number, version: number) {
     const f = dirField(cohortId, version);
-    const fields = [`${f}d`, ...chunks.map((c) => f + c)];
-    const dir = keys.cohortDirectory(projectId);
-    for (let i = 0; i < fields.length; i += CHUNK) await bulk.hdel(dir, ...fields.slice(i, i + CHUNK));
-    let n = 0;
-    // The index goes last: a drop that fails half-way can be retried from it.
-    const rest = all.slice(1);
-    for (let i = 0; i < rest.length; i += CHUNK) n += await bulk.unlink(...rest.slice(i, i + CHUNK));
-    return n + (await bulk.unlink(index));
+    const home = keys.cohortMembers(projectId, cohortId, version);
+    const perShard = await Promise.all(
+      shards.map(async (s) => {
+        const index = shardIndex(keys, projectId, cohortId, version, s);
+        const chunks = await bulk.smembers(index);
+        const chunkKeys: string[] = [];
+        for (const c of chunks) chunkKeys.push(`${index}:s${c}`, `${index}:b${c}`);
+        return { shard: s, index, chunkKeys, fields: chunks.map((c) => f + c) };
+      }),
+    );
+    return { home, d: `${home}:d`, dField: `${f}d`, perShard };
+  }
+
+  const versionKeys = async (projectId: number, cohortId: number, version: number): Promise<string[]> => {
+    const l = await versionLayout(projectId, cohortId, version);
+    return [l.d, ...l.perShard.flatMap((p) => [...p.chunkKeys, p.index])];
   };
 
-  async function apply(projectId: number, cohortId: number, op: 'add' | 'rem', members: string[]): Promise<{ version: number; changed: number } | null> {
+  /** Unlinks every key of one version and its directory fields; returns how many keys existed. */
+  const dropKeys = async (projectId: number, cohortId: number, version: number): Promise<number> => {
+    const l = await versionLayout(projectId, cohortId, version);
+    await bulk.hdel(keys.cohortDirectory(projectId), l.dField);
+    let n = await bulk.unlink(l.d);
+    const counts = await Promise.all(
+      l.perShard.map(async ({ shard, index, chunkKeys, fields }) => {
+        const dir = keys.shardDirectory(projectId, shard);
+        for (let i = 0; i < fields.length; i += CHUNK) await bulk.hdel(dir, ...fields.slice(i, i + CHUNK));
+        let m = 0;
+        for (let i = 0; i < chunkKeys.length; i += CHUNK) m += await bulk.unlink(...chunkKeys.slice(i, i + CHUNK));
+        // The index goes last: a drop that fails half-way can be retried from it.
+        return m + (await bulk.unlink(index));
+      }),
+    );
+    for (const c of counts) n += c;
+    return n;
+  };
+
+  /** Merges per-script replies: the last version seen, the changes counted only for it. */
+  const merge = (out: MemberChange | null, reply: [number, number]): MemberChange => {
+    const version = Number(reply[0]);
+    if (out && out.version > version) return out;
+    return { version, changed: (out && out.version === version ? out.changed : 0) + Number(reply[1]) };
+  };
+
+  async function applyIn(cur: string, dir: string, base: string, mode: 'all' | 'chunks', cohortId: number, op: 'add' | 'rem', members: string[], out: MemberChange | null): Promise<MemberChange | null | 'none'> {
+    for (let i = 0; i < Math.max(members.length, 1); i += CHUNK) {
+      const reply = (await run(bulk, APPLY, [cur, dir], [base, op, cohortId, mode, ...members.slice(i, i + CHUNK)])) as [number, number] | null;
+      if (reply === null) return 'none';
+      // A refresh may switch versions between two chunks: report the last one, count only its changes.
+      out = merge(out, reply);
+    }
+    return out;
+  }
+
+  async function apply(projectId: number, cohortId: number, op: 'add' | 'rem', members: string[]): Promise<MemberChange | null> {
     await ready(bulk);
-    let out: { version: number; changed: number } | null = null;
     const cur = keys.cohortCurrent(projectId, cohortId);
     const base = keys.cohortMembersBase(projectId, cohortId);
     const dir = keys.cohortDirectory(projectId);
-    for (let i = 0; i < Math.max(members.length, 1); i += CHUNK) {
-      const reply = (await run(bulk, APPLY, [cur, dir], [base, op, cohortId, ...members.slice(i, i + CHUNK)])) as [number, number] | null;
-      if (reply === null) return null;
-      // A refresh may switch versions between two chunks: report the last one, count only its changes.
-      const version = Number(reply[0]);
-      out = { version, changed: (out && out.version === version ? out.changed : 0) + Number(reply[1]) };
+    if (S === 1) {
+      const out = await applyIn(cur, dir, base, 'all', cohortId, op, members, null);
+      return out === 'none' ? null : out;
+    }
+    // Sharded: `d:` ids in the home slot (which also says whether a version is live), person ids in their chunks' shards.
+    const byShard = new Map<number, string[]>();
+    const dIds: string[] = [];
+    for (const m of members) {
+      if (m.startsWith('d:')) dIds.push(m);
+      else {
+        const s = keys.shardOfChunk(Math.floor(Number(m) / CHUNK_IDS));
+        let list = byShard.get(s);
+        if (!list) byShard.set(s, (list = []));
+        list.push(m);
+      }
+    }
+    const home = await applyIn(cur, dir, base, 'all', cohortId, op, dIds, null);
+    if (home === 'none') return null;
+    let out: MemberChange | null = home;
+    for (const [s, list] of byShard) {
+      const r = await applyIn(keys.shardCurrent(projectId, cohortId, s), keys.shardDirectory(projectId, s), keys.shardMembersBase(projectId, cohortId, s), 'chunks', cohortId, op, list, out);
+      if (r !== 'none') out = r; // a shard without a live version (lost with its node): nothing to change there
     }
     return out;
   }
 
   /**
-   * Membership of one person in several cohorts of one project, in ONE round trip.
-   * Returns one answer per cohort id, in order.
+   * Membership of one person in several cohorts of one project, in ONE round trip (two
+   * scripts sent together when the membership is sharded: the home slot for pointers and `:d`,
+   * the person's shard for the chunk). Returns one answer per cohort id, in order.
    */
   async function membership(projectId: number, cohortIds: number[], member: MemberRef): Promise<MembershipAnswer[]> {
     if (cohortIds.length === 0) return [];
     const current = cohortIds.map((c) => keys.cohortCurrent(projectId, c));
     const bases = cohortIds.map((c) => keys.cohortMembersBase(projectId, c));
+    const ids = cohortIds.map(String);
     const person = member.personId === null ? '' : String(member.personId);
-    const [hits, versions] = (await run(redis, IS_MEMBER, [...current, keys.cohortDirectory(projectId)], [...bases, ...cohortIds.map(String), person, ...member.distinctIds])) as [
-      number[],
-      Array<string | null>,
-    ];
-    return cohortIds.map((_, i) => ({ member: hits[i] === 1, version: versions[i] == null ? null : Number(versions[i]) }));
+    type Reply = [number[], Array<string | null>];
+    if (S === 1) {
+      const [hits, versions] = (await run(redis, IS_MEMBER, [...current, keys.cohortDirectory(projectId)], [...bases, ...ids, person, 'all', ...member.distinctIds])) as Reply;
+      return cohortIds.map((_, i) => ({ member: hits[i] === 1, version: versions[i] == null ? null : Number(versions[i]) }));
+    }
+    const shard = member.personId === null ? -1 : keys.shardOfChunk(Math.floor(member.personId / CHUNK_IDS));
+    const [[hits, versions], inShard] = await Promise.all([
+      run(redis, IS_MEMBER, [...current, keys.cohortDirectory(projectId)], [...bases, ...ids, '', 'all', ...member.distinctIds]) as Promise<Reply>,
+      shard < 0
+        ? null
+        : (run(
+            redis,
+            IS_MEMBER,
+            [...cohortIds.map((c) => keys.shardCurrent(projectId, c, shard)), keys.shardDirectory(projectId, shard)],
+            [...cohortIds.map((c) => keys.shardMembersBase(projectId, c, shard)), ...ids, person, 'chunks'],
+          ) as Promise<Reply>),
+    ]);
+    return cohortIds.map((_, i) => {
+      // A shard without the version the home slot names lost its data: report the cohort as missing.
+      const lost = inShard !== null && versions[i] != null && inShard[1][i] == null;
+      return { member: !lost && (hits[i] === 1 || inShard?.[0][i] === 1), version: versions[i] == null || lost ? null : Number(versions[i]) };
+    });
   }
 
   return {
@@ -119,35 +191,44 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
       await ready(bulk);
       const index = keys.cohortMembers(projectId, cohortId, version);
       await dropKeys(projectId, cohortId, version);
-      const dir = keys.cohortDirectory(projectId);
       const field = dirField(cohortId, version);
-      let pipe = bulk.pipeline();
-      // The version's directory entry first: '0' (no `:d` set) until a `d:` id comes.
-      pipe.hset(dir, `${field}d`, '0');
-      let hasD = false;
+      // One pipeline per slot (a Redis Cluster pipeline names keys of one slot): the home slot's, and each shard's.
+      let pipes = new Map<number, Pipeline>();
+      const pipeOf = (shard: number) => {
+        let p = pipes.get(shard);
+        if (!p) pipes.set(shard, (p = bulk.pipeline()));
+        return p;
+      };
+      const HOME = S === 1 ? 0 : -1;
       let queued = 0;
       const flush = async () => {
-        const results = (await pipe.exec()) ?? [];
-        for (const [err] of results) if (err) throw err;
-        pipe = bulk.pipeline();
+        const all = [...pipes.values()];
+        pipes = new Map();
         queued = 0;
+        for (const results of await Promise.all(all.map((p) => p.exec()))) for (const [err] of results ?? []) if (err) throw err;
       };
       const queue = async () => {
         if (++queued >= 40) await flush();
       };
+      // The version's directory entry first: '0' (no `:d` set) until a `d:` id comes.
+      pipeOf(HOME).hset(keys.cohortDirectory(projectId), `${field}d`, '0');
+      let hasD = false;
       let chunk = -1;
       let offsets: number[] = [];
       let dids: string[] = [];
       const writeChunk = async () => {
         if (offsets.length === 0) return;
+        const shard = keys.shardOfChunk(chunk);
+        const shardIdx = shardIndex(keys, projectId, cohortId, version, shard);
+        const pipe = pipeOf(shard);
         // The index first: a run that dies half-way leaves only chunks its index names (dropVersion finds them).
-        pipe.sadd(index, chunk);
-        pipe.hset(dir, field + chunk, offsets.length <= INTSET_MAX ? 's' : 'b');
-        if (offsets.length <= INTSET_MAX) pipe.sadd(`${index}:s${chunk}`, ...offsets);
+        pipe.sadd(shardIdx, chunk);
+        pipe.hset(keys.shardDirectory(projectId, shard), field + chunk, offsets.length <= INTSET_MAX ? 's' : 'b');
+        if (offsets.length <= INTSET_MAX) pipe.sadd(`${shardIdx}:s${chunk}`, ...offsets);
         else {
           const bits = Buffer.alloc(CHUNK_IDS / 8);
           for (const o of offsets) bits[o >> 3] |= 0x80 >> (o & 7); // Redis bit order: bit 0 is the most significant
-          pipe.set(`${index}:b${chunk}`, bits);
+          pipe.set(`${shardIdx}:b${chunk}`, bits);
         }
         offsets = [];
         await queue();
@@ -155,12 +236,12 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
       for await (const m of members) {
         if (m.startsWith('d:')) {
           if (!hasD) {
-            pipe.hset(dir, `${field}d`, '1');
+            pipeOf(HOME).hset(keys.cohortDirectory(projectId), `${field}d`, '1');
             hasD = true;
           }
           dids.push(m.slice(2));
           if (dids.length === CHUNK) {
-            pipe.sadd(`${index}:d`, ...dids);
+            pipeOf(HOME).sadd(`${index}:d`, ...dids);
             dids = [];
             await queue();
           }
@@ -182,7 +263,7 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
         offsets.push(o);
       }
       await writeChunk();
-      if (dids.length) pipe.sadd(`${index}:d`, ...dids);
+      if (dids.length) pipeOf(HOME).sadd(`${index}:d`, ...dids);
       await flush();
       return performance.now() - started;
     },
@@ -193,6 +274,8 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
      */
     async switchTo(projectId: number, cohortId: number, version: number): Promise<number> {
       await ready(bulk);
+      // Sharded: each shard's pointer first (forward-only each), then the home pointer, whose answer is the switch's.
+      if (S > 1) await Promise.all(shards.map((s) => run(bulk, SWITCH, [keys.shardCurrent(projectId, cohortId, s)], [version])));
       return Number(await run(bulk, SWITCH, [keys.cohortCurrent(projectId, cohortId)], [version]));
     },
 
@@ -207,6 +290,7 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
     async dropAll(projectId: number, cohortId: number, fromVersion: number, toVersion: number): Promise<number> {
       await ready(bulk);
       let removed = await bulk.unlink(keys.cohortCurrent(projectId, cohortId));
+      if (S > 1) for (const s of shards) removed += await bulk.unlink(keys.shardCurrent(projectId, cohortId, s));
       for (let v = Math.max(1, fromVersion); v <= toVersion; v++) removed += await dropKeys(projectId, cohortId, v);
       return removed;
     },
@@ -245,11 +329,9 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
     /** Redis bytes of one version, every key of it (MEMORY USAGE, exact: SAMPLES 0), 0 when it has none. */
     async bytes(projectId: number, cohortId: number, version: number): Promise<number> {
       await ready(bulk);
-      const pipe = bulk.pipeline();
-      for (const k of await versionKeys(keys.cohortMembers(projectId, cohortId, version))) pipe.memory('USAGE', k, 'SAMPLES', '0');
-      let total = 0;
-      for (const [err, n] of (await pipe.exec()) ?? []) if (!err) total += Number(n ?? 0);
-      return total;
+      const all = await versionKeys(projectId, cohortId, version);
+      const sizes = await Promise.all(all.map((k) => bulk.memory('USAGE', k, 'SAMPLES', '0').catch(() => 0)));
+      return sizes.reduce<number>((a, n) => a + Number(n ?? 0), 0);
     },
   };
 }
