@@ -3,7 +3,7 @@
  * reads it: the store's `membership` script and the handshake's script. Intset chunk, bitmap
  * chunk, a chunk without members, the `:d` set of unseen static ids, event-driven adds that
  * create a chunk or turn an intset into a bitmap, removals, versions written before the chunk
- * directory existed, and drops that leave no directory field behind. On a private
+ * kind keys existed, and drops that leave no kind key behind. On a private
  * redis-server, the commands one handshake runs are counted (INFO commandstats).
  */
 import { randomBytes } from 'node:crypto';
@@ -55,15 +55,21 @@ async function both(w: World, cohortIds: number[], personId: number | null, dist
   return viaStore;
 }
 
-/** Every directory field: the home directory's and each shard's (the same key with one shard). */
-async function dirFields(w: World): Promise<string[]> {
-  const dirs = new Set([w.keys.cohortDirectory(P), ...Array.from({ length: w.keys.shards }, (_, s) => w.keys.shardDirectory(P, s))]);
+/** A version's `:k` (whether it has a `:d` set; null: no kind keys) in the home slot. */
+const versionKind = (w: World, cohortId: number, version: number) => w.redis.get(`${w.keys.cohortMembers(P, cohortId, version)}:k`);
+/** A chunk's kind key (in its shard's slot). */
+const kindOf = (w: World, cohortId: number, version: number, chunk: number) => w.redis.get(`${w.keys.shardMembersBase(P, cohortId, w.keys.shardOfChunk(chunk))}${version}:k${chunk}`);
+/** The kinds of chunks 0..9 of a version and its `:k`, e.g. ['k=0', '0=s', '1=b']. */
+async function kinds(w: World, cohortId: number, version: number): Promise<string[]> {
   const out: string[] = [];
-  for (const d of dirs) out.push(...Object.keys(await w.redis.hgetall(d)));
-  return out.sort();
+  const k = await versionKind(w, cohortId, version);
+  if (k !== null) out.push(`k=${k}`);
+  for (let c = 0; c < 10; c++) {
+    const kind = await kindOf(w, cohortId, version, c);
+    if (kind !== null) out.push(`${c}=${kind}`);
+  }
+  return out;
 }
-/** A chunk's directory field (in its shard's directory). */
-const kindOf = (w: World, cohortId: number, version: number, chunk: number) => w.redis.hget(w.keys.shardDirectory(P, w.keys.shardOfChunk(chunk)), `${cohortId}:${version}:${chunk}`);
 /** A chunk's key (in its shard's slot). */
 const chunkKey = (w: World, cohortId: number, version: number, chunk: number, kind: 's' | 'b') => `${w.keys.shardMembersBase(P, cohortId, w.keys.shardOfChunk(chunk))}${version}:${kind}${chunk}`;
 
@@ -87,7 +93,7 @@ describe.each([1, 4])('membership layout, every case, %i shard(s)', (shards) => 
     await w.store.switchTo(P, 1, 1);
     expect(await w.redis.type(chunkKey(w, 1, 1, 0, 's'))).toBe('set');
     expect(await w.redis.type(chunkKey(w, 1, 1, 1, 'b'))).toBe('string');
-    expect(await dirFields(w)).toEqual(['1:1:0', '1:1:1', '1:1:3', '1:1:d']);
+    expect(await kinds(w, 1, 1)).toEqual(['k=0', '0=s', '1=b', '3=s']);
     const cases: Array<[number, boolean]> = [
       [0, true], [5, true], [C - 1, true], [1, false], [C - 2, false],
       [C, true], [C + 2 * INTSET_MAX, true], [C + 1, false], [2 * C - 1, false],
@@ -99,7 +105,7 @@ describe.each([1, 4])('membership layout, every case, %i shard(s)', (shards) => 
   it('the :d set: unseen static ids, with or without a person, and a version without one', async () => {
     await w.store.writeVersion(P, 2, 1, ['d:anon-1', '10', 'd:anon-2']);
     await w.store.switchTo(P, 2, 1);
-    expect(await w.redis.hget(w.keys.cohortDirectory(P), '2:1:d')).toBe('1');
+    expect(await versionKind(w, 2, 1)).toBe('1');
     expect(await both(w, [2], null, ['anon-1'])).toEqual([true]);
     expect(await both(w, [2], null, ['x', 'anon-2'])).toEqual([true]);
     expect(await both(w, [2], 99, ['anon-1'])).toEqual([true]); // a person whose id is still listed as unseen
@@ -109,22 +115,27 @@ describe.each([1, 4])('membership layout, every case, %i shard(s)', (shards) => 
     // A dynamic-like version (no `:d`): its flag says so, the distinct ids are not looked up.
     await w.store.writeVersion(P, 3, 1, ['10']);
     await w.store.switchTo(P, 3, 1);
-    expect(await w.redis.hget(w.keys.cohortDirectory(P), '3:1:d')).toBe('0');
+    expect(await versionKind(w, 3, 1)).toBe('0');
     expect(await both(w, [3, 2], null, ['anon-1'])).toEqual([false, true]);
-    // An empty version: live, no key, no member.
+    // An empty version: live, no key (not even `:k`), no member; event-driven adds still count.
     await w.store.writeVersion(P, 4, 1, []);
     await w.store.switchTo(P, 4, 1);
+    expect(await kinds(w, 4, 1)).toEqual([]);
     expect(await both(w, [4, 3, 2], 10, ['anon-1'])).toEqual([false, true, true]);
+    await w.store.addMembers(P, 4, ['12', 'd:anon-4']);
+    expect(await both(w, [4], 12)).toEqual([true]);
+    expect(await both(w, [4], null, ['anon-4'])).toEqual([true]);
+    expect(await both(w, [4], 13, ['x'])).toEqual([false]);
   });
 
   it('event-driven adds create chunks, turn an intset into a bitmap, add :d ids; removes', async () => {
-    await w.store.writeVersion(P, 5, 1, []);
+    await w.store.writeVersion(P, 5, 1, ['0']);
     await w.store.switchTo(P, 5, 1);
     expect(await both(w, [5], 2 * C + 1)).toEqual([false]);
     expect(await w.store.addMembers(P, 5, [String(2 * C + 1)])).toEqual({ version: 1, changed: 1 });
     expect(await kindOf(w, 5, 1, 2)).toBe('s');
     expect(await both(w, [5], 2 * C + 1)).toEqual([true]);
-    // Past INTSET_MAX members the chunk becomes a bitmap, and the directory says so.
+    // Past INTSET_MAX members the chunk becomes a bitmap, and its kind key says so.
     const many = Array.from({ length: INTSET_MAX + 5 }, (_, i) => String(2 * C + 100 + i));
     await w.store.addMembers(P, 5, many);
     expect(await kindOf(w, 5, 1, 2)).toBe('b');
@@ -143,12 +154,12 @@ describe.each([1, 4])('membership layout, every case, %i shard(s)', (shards) => 
     // A `:d` id added to a version that had none.
     expect(await both(w, [5], null, ['late'])).toEqual([false]);
     await w.store.addMembers(P, 5, ['d:late']);
-    expect(await w.redis.hget(w.keys.cohortDirectory(P), '5:1:d')).toBe('1');
+    expect(await versionKind(w, 5, 1)).toBe('1');
     expect(await both(w, [5], null, ['late'])).toEqual([true]);
   });
 
-  it.skipIf(shards > 1)('reads a version written before the directory existed, and keeps it directory-free', async () => {
-    // The previous release's layout: index, chunks and `:d`, no directory field.
+  it.skipIf(shards > 1)('reads a version written before kind keys existed, and leaves it without', async () => {
+    // The previous release's layout: index, chunks and `:d`, no kind key.
     const index = w.keys.cohortMembers(P, 6, 1);
     await w.redis.sadd(index, '0', '1');
     await w.redis.sadd(`${index}:s0`, '5');
@@ -164,7 +175,7 @@ describe.each([1, 4])('membership layout, every case, %i shard(s)', (shards) => 
     await w.store.addMembers(P, 6, [String(5 * C), 'd:old-2']);
     expect(await both(w, [6], 5 * C)).toEqual([true]);
     expect(await both(w, [6], null, ['old-2'])).toEqual([true]);
-    expect((await dirFields(w)).filter((f) => f.startsWith('6:'))).toEqual([]);
+    expect(await kinds(w, 6, 1)).toEqual([]);
   });
 
   it('follows a distinct id moved to another person (an alias) on the very next read', async () => {
@@ -183,20 +194,20 @@ describe.each([1, 4])('membership layout, every case, %i shard(s)', (shards) => 
     expect(await read()).toEqual([false]);
   });
 
-  it('a rewritten and a dropped version leave no directory field behind', async () => {
+  it('a rewritten and a dropped version leave no kind key behind', async () => {
     await w.store.writeVersion(P, 8, 1, ['1', String(4 * C), 'd:z']);
     await w.store.writeVersion(P, 8, 1, ['2']); // a leftover of the same version is replaced
-    expect((await dirFields(w)).filter((f) => f.startsWith('8:'))).toEqual(['8:1:0', '8:1:d']);
-    expect(await w.redis.hget(w.keys.cohortDirectory(P), '8:1:d')).toBe('0');
+    expect(await kinds(w, 8, 1)).toEqual(['k=0', '0=s']);
     await w.store.switchTo(P, 8, 1);
     expect(await both(w, [8], 1, ['z'])).toEqual([false]);
     expect(await both(w, [8], 2)).toEqual([true]);
     await w.store.writeVersion(P, 8, 2, ['3']);
     await w.store.switchTo(P, 8, 2);
     await w.store.dropVersion(P, 8, 1);
-    expect((await dirFields(w)).filter((f) => f.startsWith('8:'))).toEqual(['8:2:0', '8:2:d']);
+    expect(await kinds(w, 8, 1)).toEqual([]);
+    expect(await kinds(w, 8, 2)).toEqual(['k=0', '0=s']);
     await w.store.dropAll(P, 8, 1, 2);
-    expect((await dirFields(w)).filter((f) => f.startsWith('8:'))).toEqual([]);
+    expect(await kinds(w, 8, 2)).toEqual([]);
     expect(await both(w, [8], 3)).toEqual([false]);
   });
 });
@@ -239,16 +250,16 @@ describe('commands per handshake (private redis-server)', () => {
     await w.redis.set(w.keys.distinctId(P, 'someone'), '4'); // chunk 0, in no cohort
     await w.reader.read(P, 'someone', null, ids, []); // loads the script (EVAL once)
     const stats = await counted(() => w.reader.read(P, 'someone', null, ids, []));
-    expect(stats).toMatchObject({ evalsha: 1, mget: 1, hmget: 1, smismember: 2 });
+    expect(stats).toMatchObject({ evalsha: 1, mget: 2, smismember: 2 });
     expect((stats.sismember ?? 0) + (stats.getbit ?? 0)).toBe(22);
     // A person past every chunk: no chunk read at all.
     await w.redis.set(w.keys.distinctId(P, 'far'), String(50 * C));
     const far = await counted(() => w.reader.read(P, 'far', null, ids, []));
     expect((far.sismember ?? 0) + (far.getbit ?? 0)).toBe(0);
     expect(far.smismember).toBe(2);
-    // The same versions read as the previous release read them (no directory): SISMEMBER, then
+    // The same versions read as the previous release read them (no kind keys): SISMEMBER, then
     // GETBIT on the miss, then SMISMEMBER, for every cohort.
-    await w.redis.del(w.keys.cohortDirectory(P));
+    for (const id of ids) await w.redis.del(`${w.keys.cohortMembers(P, id, 1)}:k`);
     const before = await counted(() => w.reader.read(P, 'someone', null, ids, []));
     expect(before).toMatchObject({ sismember: 22, getbit: 22, smismember: 22 });
   });
@@ -262,7 +273,7 @@ describe('commands per handshake (private redis-server)', () => {
     await s4.redis.set(s4.keys.distinctId(P, 'someone'), String(C + 4));
     expect((await s4.reader.read(P, 'someone', null, ids, [])).members).toEqual([true, false]);
     const stats = await counted(() => s4.reader.read(P, 'someone', null, ids, []));
-    expect(stats).toMatchObject({ evalsha: 2, mget: 2, hmget: 2, smismember: 1 });
+    expect(stats).toMatchObject({ evalsha: 2, mget: 4, smismember: 1 });
     expect((stats.sismember ?? 0) + (stats.getbit ?? 0)).toBe(2);
     // An unknown person: the home script only.
     const unknown = await counted(() => s4.reader.read(P, 'nobody', null, ids, []));

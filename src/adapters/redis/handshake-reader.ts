@@ -6,12 +6,13 @@
  *
  * KEYS: [1] identity-ready [2] did(distinct_id) [3] did(anon_id) or KEYS[2]
  *       [4] the project's `decide` rate counter (counted when ARGV[5] ~= '')
- *       [5] the project's cohort chunk directory
- *       [6 .. 5+n] cohort pointers  [6+n ..] survey response counters
+ *       [5 .. 4+n] cohort pointers  [5+n ..] survey response counters
  * ARGV: [1] person key prefix  [2] n  [3] distinct_id  [4] anon_id or ''
- *       [5] rate counter ttl ms, or '' not to count  [6 .. 5+n] member-set key prefixes
- *       [6+n .. 5+2n] cohort ids  [6+2n] 'all', or 'd' when the membership is sharded (the
- *       chunks are read in the person's shard, below)
+ *       [5] rate counter ttl ms, or '' not to count
+ *       [6] the cohort key prefix (`keys.cohortMembersBase(p, c)` is `<this><c>:v`)
+ *       [7] the cohort ids, comma-separated (one argument instead of n: cheaper to send)
+ *       [8] 'all', or 'd' when the membership is sharded (the chunks are read in the
+ *       person's shard, below)
  * Returns: { person id | false, person document | false, ready 0/1, used anon 0/1,
  *            membership "0120…" (0 not a member, 1 member, 2 no live version), { response counts },
  *            the rate counter (0 when not counted) }
@@ -43,22 +44,19 @@ export const HANDSHAKE_LUA = `${IDENTITY_LOOKUP_FRAGMENT}${MEMBERSHIP_LUA_FUNCTI
 local n = tonumber(ARGV[2])
 local rate = 0
 if ARGV[5] ~= '' then rate = sb_rate_hit(KEYS[4], ARGV[5]) end
-local current, bases, cids, dids = {}, {}, {}, { ARGV[3] }
-for i = 1, n do
-  current[i] = KEYS[5 + i]
-  bases[i] = ARGV[5 + i]
-  cids[i] = ARGV[5 + n + i]
-end
+local current, bases, dids = {}, {}, { ARGV[3] }
+for i = 1, n do current[i] = KEYS[4 + i] end
+for cid in string.gmatch(ARGV[7], '[^,]+') do bases[#bases + 1] = ARGV[6] .. cid .. ':v' end
 if ARGV[4] ~= '' then dids[2] = ARGV[4] end
 local person = pid or ''
-if ARGV[6 + 2 * n] == 'd' then person = '' end
-local hits, versions = sb_cohort_membership(current, bases, KEYS[5], cids, person, dids, false)
+if ARGV[8] == 'd' then person = '' end
+local hits, versions = sb_cohort_membership(current, bases, person, dids, false)
 local bits = {}
 for i = 1, n do
   if versions[i] then bits[i] = tostring(hits[i]) else bits[i] = '2' end
 end
 local responses = {}
-for j = 6 + n, #KEYS do
+for j = 5 + n, #KEYS do
   responses[#responses + 1] = redis.call('GET', KEYS[j]) or '0'
 end
 return { pid or false, doc, ready, used_anon, table.concat(bits), responses, rate }
@@ -124,10 +122,10 @@ export function createHandshakeReader(deps: { redis: RedisClient; keys: Keys; ti
     if (!perShard) shardArgs.set(cohortIds, (perShard = new Map()));
     let a = perShard.get(shard);
     if (!a) {
-      a = [...cohortIds.map((c) => keys.shardCurrent(projectId, c, shard)), keys.shardDirectory(projectId, shard), ...cohortIds.map((c) => keys.shardMembersBase(projectId, c, shard)), ...cohortIds.map(String)];
+      a = [...cohortIds.map((c) => keys.shardCurrent(projectId, c, shard)), ...cohortIds.map((c) => keys.shardMembersBase(projectId, c, shard))];
       perShard.set(shard, a);
     }
-    return callShard!(cohortIds.length + 1, ...a, String(personId), 'chunks');
+    return callShard!(cohortIds.length, ...a, String(personId), 'chunks');
   }
   const remember = (distinctId: string, personId: number | null) => {
     if (personId === null) {
@@ -141,19 +139,20 @@ export function createHandshakeReader(deps: { redis: RedisClient; keys: Keys; ti
   };
 
   // The per-project part of the arguments is the same for every handshake of one snapshot.
-  const fixed = new WeakMap<readonly number[], { pointers: string[]; prefixes: string[]; personPrefix: string; ready: string; dir: string }>();
+  const fixed = new WeakMap<readonly number[], { pointers: string[]; cohortPrefix: string; cids: string; personPrefix: string; ready: string }>();
   function fixedArgs(projectId: number, cohortIds: readonly number[], surveyKeys: readonly string[]) {
     let f = fixed.get(cohortIds);
     if (!f) {
       const pointers: string[] = [];
-      const prefixes: string[] = [];
-      for (const id of cohortIds) {
-        pointers.push(keys.cohortCurrent(projectId, id));
-        prefixes.push(keys.cohortMembersBase(projectId, id));
-      }
-      for (const id of cohortIds) prefixes.push(String(id));
+      for (const id of cohortIds) pointers.push(keys.cohortCurrent(projectId, id));
       for (const s of surveyKeys) pointers.push(keys.surveyResponses(projectId, s));
-      f = { pointers, prefixes, personPrefix: keys.person(projectId, 0).slice(0, -1), ready: keys.identityReady(projectId), dir: keys.cohortDirectory(projectId) };
+      f = {
+        pointers,
+        cohortPrefix: keys.cohortMembersBase(projectId, 0).slice(0, -'0:v'.length),
+        cids: cohortIds.join(','),
+        personPrefix: keys.person(projectId, 0).slice(0, -1),
+        ready: keys.identityReady(projectId),
+      };
       fixed.set(cohortIds, f);
     }
     return f;
@@ -167,7 +166,7 @@ export function createHandshakeReader(deps: { redis: RedisClient; keys: Keys; ti
       if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);
       const rateKey = keys.rateCounter('decide', projectId);
       const home = () =>
-        call(f.pointers.length + 5, f.ready, didKey, anonKey, rateKey, f.dir, ...f.pointers, f.personPrefix, String(cohortIds.length), distinctId, anonId ?? '', countRate ? '1000' : '', ...f.prefixes, sharded ? 'd' : 'all');
+        call(f.pointers.length + 4, f.ready, didKey, anonKey, rateKey, ...f.pointers, f.personPrefix, String(cohortIds.length), distinctId, anonId ?? '', countRate ? '1000' : '', f.cohortPrefix, f.cids, sharded ? 'd' : 'all');
       let raw: Raw;
       let inShard: ShardRaw | null = null;
       if (!sharded || cohortIds.length === 0) raw = await withDeadline(home(), timeoutMs);

@@ -20,12 +20,6 @@ export interface Keys {
   cohortMembers(projectId: number, cohortId: number, version: number): string;
   /** `cohortMembers` without the version: Lua scripts append the version they read from `cohortCurrent`. */
   cohortMembersBase(projectId: number, cohortId: number): string;
-  /**
-   * The project's chunk directory (membership-lua.ts): one HASH, field `<cohort>:<version>:d`
-   * ('0' or '1': the version has a `:d` set) and `<cohort>:<version>:<chunk>` ('s' intset,
-   * 'b' bitmap), so the handshake learns with one HMGET which key, if any, to read per cohort.
-   */
-  cohortDirectory(projectId: number): string;
   /** How many shards one project's membership chunks are spread over (1: none, all in the home slot). */
   readonly shards: number;
   /** The shard of a chunk number (`chunk mod shards`). */
@@ -34,8 +28,6 @@ export interface Keys {
   shardCurrent(projectId: number, cohortId: number, shard: number): string;
   /** `cohortMembersBase` in a shard: the shard's index of version v (its chunk numbers) is `<this><v>`, its chunks `<this><v>:s<c>` / `:b<c>`. */
   shardMembersBase(projectId: number, cohortId: number, shard: number): string;
-  /** `cohortDirectory` in a shard: the chunk-kind fields of the shard's chunks (the `:d` flags stay in the home directory). */
-  shardDirectory(projectId: number, shard: number): string;
   /** total responses per survey key (incremented on `survey sent` events). */
   surveyResponses(projectId: number, surveyKey: string): string;
   /** exposure dedup marker per person, flag and variant per day. */
@@ -70,14 +62,12 @@ export function createKeys(prefix: string, shards = 1): Keys {
     shardOfChunk: (chunk) => chunk % shards,
     shardCurrent: (p, c, s) => `${shardTag(p, s)}:cohort:${c}:current`,
     shardMembersBase: (p, c, s) => `${shardTag(p, s)}:cohort:${c}:v`,
-    shardDirectory: (p, s) => `${shardTag(p, s)}:cohort-chunks`,
     distinctId: (p, d) => `${tag(p)}:did:${d}`,
     person: (p, id) => `${tag(p)}:person:${id}`,
     identityReady: (p) => `${tag(p)}:identity-ready`,
     cohortCurrent: (p, c) => `${tag(p)}:cohort:${c}:current`,
     cohortMembers: (p, c, v) => `${tag(p)}:cohort:${c}:v${v}`,
     cohortMembersBase: (p, c) => `${tag(p)}:cohort:${c}:v`,
-    cohortDirectory: (p) => `${tag(p)}:cohort-chunks`,
     surveyResponses: (p, s) => `${tag(p)}:survey:${s}:responses`,
     exposure: (p, day, person, flag, variant) => `${tag(p)}:exposure:${day}:${person}:${flag}:${variant}`,
     rateCounter: (scope, subject) => (scope === 'admin' ? `${prefix}{a${subject}}:rl` : `${tag(subject)}:rl:${scope}`),

@@ -39,9 +39,6 @@ const ready = async (client: RedisClient) => {
   if (client.status !== 'ready') await waitForRedis(client, 2_000);
 };
 
-/** The directory field prefix of one version: `<cohort>:<version>:` (membership-lua.ts). */
-const dirField = (cohortId: number, version: number) => `${cohortId}:${version}:`;
-
 type Pipeline = ReturnType<RedisClient['pipeline']>;
 
 export function createMembershipStore(deps: MembershipStoreDeps): MembershipStore {
@@ -50,47 +47,40 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
   const shards = Array.from({ length: S }, (_, s) => s);
 
   /**
-   * Every key of one version, from its shards' indexes: the home `:d` set, and per shard both
-   * names of each chunk (an event-driven add may have turned an intset into a bitmap) and the
-   * shard's index, last. With their directory fields. (One shard: the index is the home one.)
+   * Every key of one version, from its shards' indexes: the home `:d` set and `:k`, and per
+   * shard the names of each chunk (both kinds: an event-driven add may have turned an intset
+   * into a bitmap) and its kind key, then the shard's index, last. (One shard: the index is the
+   * home one.)
    */
-  async function versionLayout(projectId: number, cohortId: number, version: number) {
-    const f = dirField(cohortId, version);
+  const versionKeys = async (projectId: number, cohortId: number, version: number): Promise<string[][]> => {
     const home = keys.cohortMembers(projectId, cohortId, version);
     const perShard = await Promise.all(
       shards.map(async (s) => {
         const index = shardIndex(keys, projectId, cohortId, version, s);
-        const chunks = await bulk.smembers(index);
-        const chunkKeys: string[] = [];
-        for (const c of chunks) chunkKeys.push(`${index}:s${c}`, `${index}:b${c}`);
-        return { shard: s, index, chunkKeys, fields: chunks.map((c) => f + c) };
+        const out: string[] = [];
+        for (const c of await bulk.smembers(index)) out.push(`${index}:s${c}`, `${index}:b${c}`, `${index}:k${c}`);
+        out.push(index);
+        return out;
       }),
     );
-    return { home, d: `${home}:d`, dField: `${f}d`, perShard };
-  }
-
-  const versionKeys = async (projectId: number, cohortId: number, version: number): Promise<string[]> => {
-    const l = await versionLayout(projectId, cohortId, version);
-    return [l.d, ...l.perShard.flatMap((p) => [...p.chunkKeys, p.index])];
+    return [[`${home}:d`, `${home}:k`], ...perShard];
   };
 
-  /** Unlinks every key of one version and its directory fields; returns how many keys existed. */
+  /** Unlinks every key of one version; returns how many existed. */
   const dropKeys = async (projectId: number, cohortId: number, version: number): Promise<number> => {
-    const l = await versionLayout(projectId, cohortId, version);
-    await bulk.hdel(keys.cohortDirectory(projectId), l.dField);
-    let n = await bulk.unlink(l.d);
-    const counts = await Promise.all(
-      l.perShard.map(async ({ shard, index, chunkKeys, fields }) => {
-        const dir = keys.shardDirectory(projectId, shard);
-        for (let i = 0; i < fields.length; i += CHUNK) await bulk.hdel(dir, ...fields.slice(i, i + CHUNK));
-        let m = 0;
-        for (let i = 0; i < chunkKeys.length; i += CHUNK) m += await bulk.unlink(...chunkKeys.slice(i, i + CHUNK));
-        // The index goes last: a drop that fails half-way can be retried from it.
-        return m + (await bulk.unlink(index));
-      }),
-    );
-    for (const c of counts) n += c;
-    return n;
+    const groups = await versionKeys(projectId, cohortId, version);
+    const unlinkAll = async (list: string[]) => {
+      let m = 0;
+      for (let i = 0; i < list.length; i += CHUNK) m += await bulk.unlink(...list.slice(i, i + CHUNK));
+      return m;
+    };
+    const [home, ...perShard] = groups;
+    const counts = await Promise.all([
+      unlinkAll(home),
+      // In each shard the index goes last: a drop that fails half-way can be retried from it.
+      ...perShard.map(async (group) => (await unlinkAll(group.slice(0, -1))) + (await bulk.unlink(group[group.length - 1]))),
+    ]);
+    return counts.reduce((a, b) => a + b, 0);
   };
 
   /** Merges per-script replies: the last version seen, the changes counted only for it. */
@@ -100,9 +90,9 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
     return { version, changed: (out && out.version === version ? out.changed : 0) + Number(reply[1]) };
   };
 
-  async function applyIn(cur: string, dir: string, base: string, mode: 'all' | 'chunks', cohortId: number, op: 'add' | 'rem', members: string[], out: MemberChange | null): Promise<MemberChange | null | 'none'> {
+  async function applyIn(cur: string, base: string, mode: 'all' | 'chunks', op: 'add' | 'rem', members: string[], out: MemberChange | null): Promise<MemberChange | null | 'none'> {
     for (let i = 0; i < Math.max(members.length, 1); i += CHUNK) {
-      const reply = (await run(bulk, APPLY, [cur, dir], [base, op, cohortId, mode, ...members.slice(i, i + CHUNK)])) as [number, number] | null;
+      const reply = (await run(bulk, APPLY, [cur], [base, op, mode, ...members.slice(i, i + CHUNK)])) as [number, number] | null;
       if (reply === null) return 'none';
       // A refresh may switch versions between two chunks: report the last one, count only its changes.
       out = merge(out, reply);
@@ -114,9 +104,8 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
     await ready(bulk);
     const cur = keys.cohortCurrent(projectId, cohortId);
     const base = keys.cohortMembersBase(projectId, cohortId);
-    const dir = keys.cohortDirectory(projectId);
     if (S === 1) {
-      const out = await applyIn(cur, dir, base, 'all', cohortId, op, members, null);
+      const out = await applyIn(cur, base, 'all', op, members, null);
       return out === 'none' ? null : out;
     }
     // Sharded: `d:` ids in the home slot (which also says whether a version is live), person ids in their chunks' shards.
@@ -131,11 +120,11 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
         list.push(m);
       }
     }
-    const home = await applyIn(cur, dir, base, 'all', cohortId, op, dIds, null);
+    const home = await applyIn(cur, base, 'all', op, dIds, null);
     if (home === 'none') return null;
     let out: MemberChange | null = home;
     for (const [s, list] of byShard) {
-      const r = await applyIn(keys.shardCurrent(projectId, cohortId, s), keys.shardDirectory(projectId, s), keys.shardMembersBase(projectId, cohortId, s), 'chunks', cohortId, op, list, out);
+      const r = await applyIn(keys.shardCurrent(projectId, cohortId, s), keys.shardMembersBase(projectId, cohortId, s), 'chunks', op, list, out);
       if (r !== 'none') out = r; // a shard without a live version (lost with its node): nothing to change there
     }
     return out;
@@ -150,24 +139,18 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
     if (cohortIds.length === 0) return [];
     const current = cohortIds.map((c) => keys.cohortCurrent(projectId, c));
     const bases = cohortIds.map((c) => keys.cohortMembersBase(projectId, c));
-    const ids = cohortIds.map(String);
     const person = member.personId === null ? '' : String(member.personId);
     type Reply = [number[], Array<string | null>];
     if (S === 1) {
-      const [hits, versions] = (await run(redis, IS_MEMBER, [...current, keys.cohortDirectory(projectId)], [...bases, ...ids, person, 'all', ...member.distinctIds])) as Reply;
+      const [hits, versions] = (await run(redis, IS_MEMBER, current, [...bases, person, 'all', ...member.distinctIds])) as Reply;
       return cohortIds.map((_, i) => ({ member: hits[i] === 1, version: versions[i] == null ? null : Number(versions[i]) }));
     }
     const shard = member.personId === null ? -1 : keys.shardOfChunk(Math.floor(member.personId / CHUNK_IDS));
     const [[hits, versions], inShard] = await Promise.all([
-      run(redis, IS_MEMBER, [...current, keys.cohortDirectory(projectId)], [...bases, ...ids, '', 'all', ...member.distinctIds]) as Promise<Reply>,
+      run(redis, IS_MEMBER, current, [...bases, '', 'all', ...member.distinctIds]) as Promise<Reply>,
       shard < 0
         ? null
-        : (run(
-            redis,
-            IS_MEMBER,
-            [...cohortIds.map((c) => keys.shardCurrent(projectId, c, shard)), keys.shardDirectory(projectId, shard)],
-            [...cohortIds.map((c) => keys.shardMembersBase(projectId, c, shard)), ...ids, person, 'chunks'],
-          ) as Promise<Reply>),
+        : (run(redis, IS_MEMBER, cohortIds.map((c) => keys.shardCurrent(projectId, c, shard)), [...cohortIds.map((c) => keys.shardMembersBase(projectId, c, shard)), person, 'chunks']) as Promise<Reply>),
     ]);
     return cohortIds.map((_, i) => {
       // A shard without the version the home slot names lost its data: report the cohort as missing.
@@ -191,7 +174,6 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
       await ready(bulk);
       const index = keys.cohortMembers(projectId, cohortId, version);
       await dropKeys(projectId, cohortId, version);
-      const field = dirField(cohortId, version);
       // One pipeline per slot (a Redis Cluster pipeline names keys of one slot): the home slot's, and each shard's.
       let pipes = new Map<number, Pipeline>();
       const pipeOf = (shard: number) => {
@@ -210,9 +192,8 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
       const queue = async () => {
         if (++queued >= 40) await flush();
       };
-      // The version's directory entry first: '0' (no `:d` set) until a `d:` id comes.
-      pipeOf(HOME).hset(keys.cohortDirectory(projectId), `${field}d`, '0');
       let hasD = false;
+      let written = false;
       let chunk = -1;
       let offsets: number[] = [];
       let dids: string[] = [];
@@ -223,7 +204,8 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
         const pipe = pipeOf(shard);
         // The index first: a run that dies half-way leaves only chunks its index names (dropVersion finds them).
         pipe.sadd(shardIdx, chunk);
-        pipe.hset(keys.shardDirectory(projectId, shard), field + chunk, offsets.length <= INTSET_MAX ? 's' : 'b');
+        pipe.set(`${shardIdx}:k${chunk}`, offsets.length <= INTSET_MAX ? 's' : 'b');
+        written = true;
         if (offsets.length <= INTSET_MAX) pipe.sadd(`${shardIdx}:s${chunk}`, ...offsets);
         else {
           const bits = Buffer.alloc(CHUNK_IDS / 8);
@@ -235,10 +217,7 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
       };
       for await (const m of members) {
         if (m.startsWith('d:')) {
-          if (!hasD) {
-            pipeOf(HOME).hset(keys.cohortDirectory(projectId), `${field}d`, '1');
-            hasD = true;
-          }
+          hasD = true;
           dids.push(m.slice(2));
           if (dids.length === CHUNK) {
             pipeOf(HOME).sadd(`${index}:d`, ...dids);
@@ -264,6 +243,9 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
       }
       await writeChunk();
       if (dids.length) pipeOf(HOME).sadd(`${index}:d`, ...dids);
+      // Last, once every chunk's kind key is written: the version's `:k` (whether it has a `:d` set).
+      // An empty version gets none and no key at all; readers then try every key (there is none).
+      if (written || hasD) pipeOf(HOME).set(`${index}:k`, hasD ? '1' : '0');
       await flush();
       return performance.now() - started;
     },
@@ -329,7 +311,7 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
     /** Redis bytes of one version, every key of it (MEMORY USAGE, exact: SAMPLES 0), 0 when it has none. */
     async bytes(projectId: number, cohortId: number, version: number): Promise<number> {
       await ready(bulk);
-      const all = await versionKeys(projectId, cohortId, version);
+      const all = (await versionKeys(projectId, cohortId, version)).flat();
       const sizes = await Promise.all(all.map((k) => bulk.memory('USAGE', k, 'SAMPLES', '0').catch(() => 0)));
       return sizes.reduce<number>((a, n) => a + Number(n ?? 0), 0);
     },
