@@ -34,6 +34,15 @@ const schema = z.object({
   REDIS_URL: z.union([z.enum(['auto', 'memory:']), urlOf(['redis:', 'rediss:', 'redis-cluster:'])]).default('auto'),
   /** Folder of the embedded PostgreSQL's data and state (relative to the working directory). */
   SWITCHBOARD_DIR: z.string().min(1).default('.switchboard'),
+  /**
+   * Membership shards per project (docs/scaling.md, "Redis: key layout"): cohort membership
+   * chunks (16,384 person ids each) are spread over this many hash tags `{p<id>:<shard>}`, so
+   * one big project's membership spreads over a Redis Cluster's nodes; a handshake then reads
+   * the person's chunks with a second script in their shard. 1 (the default): every key of a
+   * project in one slot, one script per handshake. Every process of an install must use the
+   * same value; changing it needs every cohort re-materialized.
+   */
+  REDIS_MEMBERSHIP_SHARDS: z.coerce.number().int().min(1).max(1024).default(1),
   /** Every Redis key starts with it, so several installs (or test files) share one server. */
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'must be 1-40 of A-Z a-z 0-9 _ . : -').default('sb:'),
   HOST: z.string().min(1).default('127.0.0.1'),

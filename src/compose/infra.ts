@@ -34,7 +34,7 @@ export interface InfraOptions {
 export function createInfra(config: Config, opts: InfraOptions = {}) {
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const metrics: Metrics = createMetrics({ defaults: opts.defaultMetrics });
-  const keys: Keys = createKeys(config.REDIS_PREFIX);
+  const keys: Keys = createKeys(config.REDIS_PREFIX, config.REDIS_MEMBERSHIP_SHARDS);
   const opened: { redis: RedisClient[]; pool: Pool | null } = { redis: [], pool: null };
   const background: Background[] = [];
   const modes: StoreModes = { postgres: opts.postgresMode ?? 'server', redis: config.REDIS_URL === 'memory:' ? 'memory' : 'server' };

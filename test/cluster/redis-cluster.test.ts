@@ -10,11 +10,15 @@ import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { clusterSupported, startRedisCluster, type LocalCluster } from '../helpers/redis-cluster.js';
+import { Redis } from 'ioredis';
+import { readVersionMembers } from '../../src/adapters/redis/membership-read.js';
 
 const run = promisify(execFile);
 const supported = await clusterSupported();
 if (!supported) console.warn('redis-cluster suite skipped: this redis-server has no cluster support (needs Redis >= 5 with redis-cli)');
 
+/** Membership shards per project on the cluster (docs/scaling.md, "Redis: key layout"). */
+const SHARDS = 16;
 let cluster: LocalCluster;
 let t: TestContext;
 let p: { id: number; token: string; bearer: { Authorization: string } };
@@ -23,7 +27,7 @@ const admin = (path: string) => `/v1/projects/${p.id}${path}`;
 describe.skipIf(!supported)('on a Redis Cluster', () => {
   beforeAll(async () => {
     cluster = await startRedisCluster();
-    t = await createTestContext({ REDIS_URL: cluster.url, REDIS_TIMEOUT_MS: '300' });
+    t = await createTestContext({ REDIS_URL: cluster.url, REDIS_TIMEOUT_MS: '300', REDIS_MEMBERSHIP_SHARDS: String(SHARDS) });
     p = await t.newProject('cluster');
     const ok = (res: { status: number; body: unknown }) => expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
     ok(await t.http.post(admin('/cohorts')).set(t.admin).send({ key: 'pins', name: 'Pins', kind: 'static' }));
@@ -53,17 +57,69 @@ describe.skipIf(!supported)('on a Redis Cluster', () => {
     expect((await decide('nobody')).body.flags.de).toMatchObject({ value: false, reason: 'DEFAULT' });
   });
 
-  it('keeps one handshake in one hash slot', async () => {
+  it('keeps identity, pointers and counters in one slot, and one person\'s chunks in one more', async () => {
     const k = t.keys;
-    const keys = [k.identityReady(p.id), k.distinctId(p.id, 'hans'), k.person(p.id, 1), k.cohortCurrent(p.id, 1), k.cohortMembers(p.id, 1, 1), k.rateCounter('decide', p.id)];
+    const home = [k.identityReady(p.id), k.distinctId(p.id, 'hans'), k.person(p.id, 1), k.cohortCurrent(p.id, 1), `${k.cohortMembers(p.id, 1, 1)}:d`, k.rateCounter('decide', p.id)];
     const node = (await cluster.masters())[0];
+    const slotOf = async (key: string) => Number((await run('redis-cli', ['-p', String(node), 'CLUSTER', 'KEYSLOT', key])).stdout.trim());
     const slots = new Set<number>();
-    for (const key of keys) {
-      const { stdout } = await run('redis-cli', ['-p', String(node), 'CLUSTER', 'KEYSLOT', key]);
-      slots.add(Number(stdout.trim()));
-    }
+    for (const key of home) slots.add(await slotOf(key));
     expect(slots.size).toBe(1);
+    // A person's chunk, pointer copy and kind key share their shard's slot.
+    const shard = k.shardOfChunk(3);
+    const inShard = [k.shardCurrent(p.id, 1, shard), `${k.shardMembersBase(p.id, 1, shard)}1`, `${k.shardMembersBase(p.id, 1, shard)}1:s3`, `${k.shardMembersBase(p.id, 1, shard)}1:k3`];
+    const shardSlots = new Set<number>();
+    for (const key of inShard) shardSlots.add(await slotOf(key));
+    expect(shardSlots.size).toBe(1);
   });
+
+  it('spreads one big project\'s membership over every master, and answers exactly', async () => {
+    // 300,000 persons (about 19 chunks of 16,384 ids: every shard), a third of them in the cohort.
+    const big = await t.newProject('cluster-big');
+    const bigAdmin = (path: string) => `/v1/projects/${big.id}${path}`;
+    const { rows } = await t.pool.query<{ id: string }>(
+      `INSERT INTO persons (project_id, bucketing_key, properties)
+       SELECT $1, 'b' || i, jsonb_build_object('tier', CASE WHEN i % 3 = 0 THEN 'gold' ELSE 'basic' END) FROM generate_series(1, 300000) AS i RETURNING id`,
+      [big.id],
+    );
+    const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+    const res = await t.http.post(bigAdmin('/cohorts')).set(t.admin).send({ key: 'gold', name: 'Gold', kind: 'dynamic', definition: { type: 'person', key: 'tier', operator: 'eq', value: 'gold' } });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const refreshed = await t.http.post(bigAdmin('/cohorts/gold/refresh')).set(t.admin);
+    expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200);
+    const { rows: [cohort] } = await t.pool.query<{ id: number }>("SELECT id FROM cohorts WHERE project_id = $1 AND key = 'gold'", [big.id]);
+    const gold = new Set((await t.pool.query<{ id: string }>("SELECT id FROM persons WHERE project_id = $1 AND properties->>'tier' = 'gold'", [big.id])).rows.map((r) => Number(r.id)));
+
+    // Keys of the project's membership on each master.
+    const perNode: Record<string, number> = {};
+    for (const port of await cluster.masters()) {
+      const r = new Redis({ host: '127.0.0.1', port });
+      let cursor = '0';
+      let n = 0;
+      do {
+        const [next, found] = await r.scan(cursor, 'MATCH', `${t.keys.prefix}{p${big.id}:*`, 'COUNT', 1000);
+        cursor = next;
+        n += found.length;
+      } while (cursor !== '0');
+      r.disconnect();
+      perNode[String(port)] = n;
+    }
+    console.log(`membership keys of one project (${gold.size} members, ${SHARDS} shards) per master: ${JSON.stringify(perNode)}`);
+    expect(Object.values(perNode).filter((n) => n > 0).length).toBeGreaterThanOrEqual(3);
+
+    // Exact for a sample across every chunk, through the handshake reader (identity mapped here).
+    const sample = ids.filter((_, i) => i % 997 === 0 || i % 997 === 1);
+    for (const id of sample) await t.redis.set(t.keys.distinctId(big.id, `s${id}`), String(id));
+    let wrong = 0;
+    for (const id of sample) {
+      const read = await t.stores.handshakeReader.read(big.id, `s${id}`, null, [cohort.id], []);
+      if (read.members[0] !== gold.has(id) || read.missing.length) wrong++;
+    }
+    expect(wrong, `of ${sample.length} sampled persons`).toBe(0);
+    // The membership store agrees, and the listing finds every member.
+    const members = await readVersionMembers(t.redis, t.keys, big.id, cohort.id, 1);
+    expect(members.length).toBe(gold.size);
+  }, 300_000);
 
   // The handshake's test files, unchanged, against the cluster (one child vitest run).
   const SUITE = [
@@ -75,7 +131,7 @@ describe.skipIf(!supported)('on a Redis Cluster', () => {
   it('passes the handshake suite', async () => {
     const started = Date.now();
     const child = await run('npx', ['vitest', 'run', ...SUITE], {
-      env: { ...process.env, TEST_REDIS_URL: cluster.url },
+      env: { ...process.env, TEST_REDIS_URL: cluster.url, TEST_REDIS_SHARDS: String(SHARDS) },
       maxBuffer: 64 * 1024 * 1024,
       timeout: 600_000,
     }).then(

@@ -33,17 +33,17 @@ export interface Adapters {
 }
 
 export interface Family {
-  name: 'redis' | 'memory';
+  name: 'redis' | 'redis, membership in 4 shards' | 'memory';
   make(): Promise<Adapters>;
 }
 
-const redisFamily: Family = {
-  name: 'redis',
+const redisFamily = (shards: number): Family => ({
+  name: shards === 1 ? 'redis' : 'redis, membership in 4 shards',
   async make() {
     const url = testRedisUrl();
     const redis = createRedis({ url, commandTimeoutMs: 5_000 });
     await waitForRedis(redis, 5_000);
-    const keys = createKeys(`c${randomBytes(5).toString('hex')}:`);
+    const keys = createKeys(`c${randomBytes(5).toString('hex')}:`, shards);
     return {
       membership: createMembershipStore({ redis, bulk: redis, keys }),
       identity: createIdentityCache({ redis, bulk: redis, keys }),
@@ -64,7 +64,7 @@ const redisFamily: Family = {
       },
     };
   },
-};
+});
 
 const memoryFamily: Family = {
   name: 'memory',
@@ -82,4 +82,4 @@ const memoryFamily: Family = {
   },
 };
 
-export const FAMILIES: readonly Family[] = [redisFamily, memoryFamily];
+export const FAMILIES: readonly Family[] = [redisFamily(1), redisFamily(4), memoryFamily];

@@ -39,6 +39,8 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     // Test files share 2 cores: a 50 ms Redis timeout would turn load into degraded answers.
     // The degraded-mode test sets its own short timeout.
     REDIS_TIMEOUT_MS: '2000',
+    // The cluster suite reruns the handshake tests with sharded membership (test/cluster).
+    ...(process.env.TEST_REDIS_SHARDS ? { REDIS_MEMBERSHIP_SHARDS: process.env.TEST_REDIS_SHARDS } : {}),
     // Tests drive the admin API in tight loops; the admin limit has its own test.
     ADMIN_RATE_LIMIT_PER_S: '100000',
     ...env,

@@ -27,11 +27,23 @@ async function dynamicCohort(key: string, definition: unknown): Promise<number> 
 
 const refresh = (cohortId: number, worker = 'test') => t.cohorts.refreshCohort(projectId, cohortId, { worker });
 
+/** Shard 0's index of a version: the version's one index unless membership is sharded (keys.ts). */
+const firstIndex = (cohortId: number, version: number) => t.keys.shardMembersBase(projectId, cohortId, 0) + version;
+/** Whether any key of a version's member set exists: an index in some shard, or its `:d` set. */
+async function versionExists(cohortId: number, version: number): Promise<boolean> {
+  const indexes = Array.from({ length: t.keys.shards }, (_, s) => t.keys.shardMembersBase(projectId, cohortId, s) + version);
+  for (const k of [...indexes, `${t.keys.cohortMembers(projectId, cohortId, version)}:d`]) if ((await t.redis.exists(k)) === 1) return true;
+  return false;
+}
+const shardOfPerson = (id: number) => t.keys.shardOfChunk(Math.floor(id / CHUNK_IDS));
+
 // Pointer and set read atomically, like the handshake: version, size and the sample's membership.
 /**
  * Reads one whole version in one script, as the handshake does: the live version, how many
  * members it has (every chunk: SCARD of an intset chunk, BITCOUNT of a bitmap one, plus the
  * `:d` set) and whether each person id in ARGV[2..] is a member (membership-lua.ts layout).
+ * With sharded membership, one shard's part of the version (KEYS[1] and ARGV[1] that shard's
+ * pointer and base): each shard switches atomically on its own.
  */
 const PROBE = `
 local v = redis.call('GET', KEYS[1])
@@ -69,13 +81,20 @@ describe('materialization', () => {
     expect(await refresh(cohortId)).toMatchObject({ status: 'ok', version: 1, memberCount: N });
 
     await t.http.patch(`/v1/projects/${projectId}/cohorts/moving`).set(t.admin).send({ definition: { type: 'person', key: 'g', operator: 'eq', value: 'b' } }).expect(200);
-    const sample = [a[0], a[N - 1], b[0], b[N - 1]].map(String);
+    const sample = [a[0], a[N - 1], b[0], b[N - 1]];
+    // What each shard holds of each version (all of it in shard 0 with one shard).
+    const expectedSize = (ids: number[], shard: number) => ids.filter((id) => shardOfPerson(id) === shard).length;
+    const shards = [...new Set(ids.map(shardOfPerson))];
     const reader = createRedis({ url: testRedisUrl() });
     await waitForRedis(reader, 3_000);
-    const seen: Array<[number, number, number[]]> = [];
+    const seen: Array<{ shard: number; version: number; size: number; bits: number[]; probed: number[] }> = [];
     let done = false;
     const probe = async () => {
-      seen.push((await reader.eval(PROBE, 1, t.keys.cohortCurrent(projectId, cohortId), t.keys.cohortMembersBase(projectId, cohortId), ...sample)) as [number, number, number[]]);
+      for (const shard of shards) {
+        const probed = sample.filter((id) => shardOfPerson(id) === shard);
+        const [version, size, bits] = (await reader.eval(PROBE, 1, t.keys.shardCurrent(projectId, cohortId, shard), t.keys.shardMembersBase(projectId, cohortId, shard), ...probed.map(String))) as [number, number, number[]];
+        seen.push({ shard, version, size, bits, probed });
+      }
     };
     const poll = (async () => {
       while (!done) {
@@ -91,16 +110,17 @@ describe('materialization', () => {
     reader.disconnect();
 
     // the reader saw the old version while the new one was written, then the new one
-    expect(seen.filter((o) => o[0] === 1).length).toBeGreaterThan(0);
-    expect(seen.filter((o) => o[0] === 2).length).toBeGreaterThan(0);
+    expect(seen.filter((o) => o.version === 1).length).toBeGreaterThan(0);
+    expect(seen.filter((o) => o.version === 2).length).toBeGreaterThan(0);
     expect(outcome).toMatchObject({ status: 'ok', version: 2, memberCount: N });
     expect(seen.length).toBeGreaterThan(2);
-    for (const [version, size, bits] of seen) {
-      expect(size).toBe(N);
-      expect(bits).toEqual(version === 1 ? [1, 1, 0, 0] : [0, 0, 1, 1]);
+    const aSet = new Set(a);
+    for (const { shard, version, size, bits, probed } of seen) {
+      expect(size).toBe(expectedSize(version === 1 ? a : b, shard));
+      expect(bits).toEqual(probed.map((id) => (aSet.has(id) === (version === 1) ? 1 : 0)));
     }
-    expect(seen[seen.length - 1][0]).toBe(2);
-    expect(await t.redis.exists(t.keys.cohortMembers(projectId, cohortId, 1))).toBe(0);
+    expect(seen[seen.length - 1].version).toBe(2);
+    expect(await versionExists(cohortId, 1)).toBe(false);
     const bytes = (await t.pool.query('SELECT stats FROM cohort_calculations WHERE cohort_id = $1 ORDER BY id DESC LIMIT 1', [cohortId])).rows[0].stats.redis_bytes;
     // 50,000 consecutive ids: bitmap chunks, well under 4 bytes per membership.
     expect(bytes).toBeGreaterThan(N / 8);
@@ -120,7 +140,7 @@ describe('materialization', () => {
     expect(hist.rows.map((r) => [r.version, r.error_code, r.finished_at !== null])).toEqual([[1, null, true], [2, 'invalid_regex', true]]);
     expect(await t.redis.get(t.keys.cohortCurrent(projectId, cohortId))).toBe('1');
     expect(await readVersionMembers(t.redis, t.keys, projectId, cohortId, 1)).toHaveLength(N);
-    expect(await t.redis.exists(t.keys.cohortMembers(projectId, cohortId, 2))).toBe(0);
+    expect(await versionExists(cohortId, 2)).toBe(false);
 
     // The next good run goes past the failed version number and resets the error count.
     await t.pool.query(`UPDATE cohorts SET definition = '{"type":"person","key":"g","operator":"eq","value":"nobody"}' WHERE id = $1`, [cohortId]);
@@ -148,15 +168,15 @@ describe('materialization', () => {
     expect(await store.switchTo(projectId, cohortId, 4)).toBe(-1);
     expect(await store.switchTo(projectId, cohortId, 6)).toBe(5);
     expect(await store.addMembers(projectId, cohortId + 1000, ['1'])).toBeNull(); // no live version: nothing written
-    expect(await t.redis.exists(t.keys.cohortMembers(projectId, cohortId + 1000, 0))).toBe(0);
+    expect(await versionExists(cohortId + 1000, 0)).toBe(false);
   });
 
   it('goes past a version Redis has but PostgreSQL does not (a run died after its switch)', async () => {
     const cohortId = await dynamicCohort('ahead', { type: 'person', key: 'g', operator: 'eq', value: 'nobody' });
     await t.redis.set(t.keys.cohortCurrent(projectId, cohortId), '7');
-    await t.redis.sadd(t.keys.cohortMembers(projectId, cohortId, 7), '1');
+    await t.redis.sadd(firstIndex(cohortId, 7), '1');
     expect(await refresh(cohortId)).toMatchObject({ status: 'ok', version: 8, memberCount: 0 });
-    expect(await t.redis.exists(t.keys.cohortMembers(projectId, cohortId, 7))).toBe(0);
+    expect(await versionExists(cohortId, 7)).toBe(false);
   });
 
   it('recomputes a few persons in the live version (event-driven)', async () => {

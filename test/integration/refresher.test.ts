@@ -136,7 +136,7 @@ describe('the refresher', () => {
     const row = await cohortRow(t, id);
     expect(row).toMatchObject({ state: 'archived', version: 1, member_count: 0 });
     const history = await t.http.get(`/v1/projects/${p.id}/cohorts/old/calculations`).set(t.admin);
-    expect(history.body.data[0]).toMatchObject({ version: 1, member_count: 0, stats: { kind: 'cleanup', redis_keys_dropped: 3 } }); // the pointer, the version's index and its one chunk
+    expect(history.body.data[0]).toMatchObject({ version: 1, member_count: 0, stats: { kind: 'cleanup', redis_keys_dropped: 5 } }); // the pointer, the version's index, its one chunk and their kind keys (:k, :k<chunk>)
 
     const restored = await t.cohortLifecycle.apply(admin, p.id, 'old', 'restore');
     expect(restored.state).toBe('building');

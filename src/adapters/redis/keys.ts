@@ -1,7 +1,11 @@
 /**
- * The Redis key layout (docs/redis.md). Every key of a project carries the hash tag
- * `{p<projectId>}`, so one handshake's reads stay in one Redis Cluster slot and a
- * single Lua call may touch them all.
+ * The Redis key layout (docs/scaling.md, "Redis: key layout"). Every key of a project carries
+ * the hash tag `{p<projectId>}` (its home slot: identity, person documents, cohort pointers,
+ * `:d` sets, counters), except the chunks of cohort membership when the membership is sharded
+ * (`shards` > 1): person ids are cut into chunks of 16,384 (membership-lua.ts) and chunk c
+ * lives in shard `c mod shards`, under the tag `{p<projectId>:<shard>}`, so one project's
+ * membership spreads over many Redis Cluster slots. With one shard (the default on one Redis)
+ * shard 0's tag is the home tag and the layout is the unsharded one, key for key.
  */
 export interface Keys {
   /** distinct_id -> person id (string). */
@@ -16,6 +20,14 @@ export interface Keys {
   cohortMembers(projectId: number, cohortId: number, version: number): string;
   /** `cohortMembers` without the version: Lua scripts append the version they read from `cohortCurrent`. */
   cohortMembersBase(projectId: number, cohortId: number): string;
+  /** How many shards one project's membership chunks are spread over (1: none, all in the home slot). */
+  readonly shards: number;
+  /** The shard of a chunk number (`chunk mod shards`). */
+  shardOfChunk(chunk: number): number;
+  /** A shard's copy of `cohortCurrent` (the same key with one shard): switched with it, read with the shard's chunks. */
+  shardCurrent(projectId: number, cohortId: number, shard: number): string;
+  /** `cohortMembersBase` in a shard: the shard's index of version v (its chunk numbers) is `<this><v>`, its chunks `<this><v>:s<c>` / `:b<c>`. */
+  shardMembersBase(projectId: number, cohortId: number, shard: number): string;
   /** total responses per survey key (incremented on `survey sent` events). */
   surveyResponses(projectId: number, surveyKey: string): string;
   /** exposure dedup marker per person, flag and variant per day. */
@@ -36,17 +48,28 @@ export interface Keys {
   consistencyDone(projectId: number): string;
   /** pub/sub channel announcing watermarks: `<project>:<epoch>:<applied>:<issued>`. */
   consistencyChannel(): string;
-  /** Every key of one project, for SCAN-based cleanup. */
+  /** Every key of one project, for SCAN-based cleanup (shards included: `{p<id>:<s>}` matches `{p<id>*`). */
   projectPattern(projectId: number): string;
   /** Everything under this install's prefix. */
   allPattern(): string;
   readonly prefix: string;
 }
 
-export function createKeys(prefix: string): Keys {
+/**
+ * `shards`: membership shards per project (REDIS_MEMBERSHIP_SHARDS; 1 to 1024). Every process
+ * of one install must use the same value, and changing it needs every cohort re-materialized
+ * (the chunks of the old layout are not found under the new one).
+ */
+export function createKeys(prefix: string, shards = 1): Keys {
+  if (!Number.isInteger(shards) || shards < 1 || shards > 1024) throw new Error(`membership shards must be an integer from 1 to 1024, got ${shards}`);
   const tag = (projectId: number) => `${prefix}{p${projectId}}`;
+  const shardTag = (projectId: number, shard: number) => (shards === 1 ? tag(projectId) : `${prefix}{p${projectId}:${shard}}`);
   return {
     prefix,
+    shards,
+    shardOfChunk: (chunk) => chunk % shards,
+    shardCurrent: (p, c, s) => `${shardTag(p, s)}:cohort:${c}:current`,
+    shardMembersBase: (p, c, s) => `${shardTag(p, s)}:cohort:${c}:v`,
     distinctId: (p, d) => `${tag(p)}:did:${d}`,
     person: (p, id) => `${tag(p)}:person:${id}`,
     identityReady: (p) => `${tag(p)}:identity-ready`,
@@ -61,7 +84,7 @@ export function createKeys(prefix: string): Keys {
     consistencyPending: (p) => `${tag(p)}:ryw:pending`,
     consistencyDone: (p) => `${tag(p)}:ryw:done`,
     consistencyChannel: () => `${prefix}ryw-applied`,
-    projectPattern: (p) => `${tag(p)}:*`,
+    projectPattern: (p) => (shards === 1 ? `${tag(p)}:*` : `${prefix}{p${p}[}:]*`),
     allPattern: () => `${prefix}*`,
   };
 }

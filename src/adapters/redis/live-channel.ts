@@ -1,7 +1,7 @@
 import type { CohortDiffReader, LiveChannel, LiveMessage } from '../../ports/live-channel.js';
 import { createRedis, waitForRedis, type RedisClient } from './client.js';
 import type { Keys } from './keys.js';
-import { diffVersions } from './membership-read.js';
+import { diffVersions } from './membership-diff.js';
 import { diffChunks } from './membership-diff.js';
 
 /**

@@ -5,13 +5,15 @@
  * only the offsets that differ, so the process never holds either version, only the changes
  * (docs/history.md). `:d` sets (unseen static ids) are diffed with SDIFF.
  *
- * The two versions of a cohort share the project's hash tag, so each call's keys lie in one
- * Redis Cluster slot.
+ * Chunk c of both versions lies in the same membership shard (keys.ts `shardOfChunk`), so each
+ * call's keys lie in one Redis Cluster slot; calls run concurrently (ioredis pipelines them, and
+ * a cluster client routes each to its slot's node).
  */
 import { createHash } from 'node:crypto';
 import type { RedisClient } from './client.js';
 import type { Keys } from './keys.js';
 import { CHUNK_IDS } from './membership-lua.js';
+import { chunkIndex, versionChunks } from './membership-read.js';
 
 /** One chunk's (or the `:d` set's) changes: member strings (person ids, `d:<distinct_id>`). */
 export interface ChunkDiff {
@@ -91,20 +93,26 @@ const chunkNumbers = async (client: RedisClient, index: string): Promise<number[
  * only non-empty diffs. Memory: the changes of up to 16 chunks at a time.
  */
 export async function* diffChunks(client: RedisClient, keys: Keys, projectId: number, cohortId: number, from: number, to: number): AsyncGenerator<ChunkDiff> {
-  const newIndex = keys.cohortMembers(projectId, cohortId, to);
-  const oldIndex = from > 0 ? keys.cohortMembers(projectId, cohortId, from) : null;
-  const [a, b] = await Promise.all([chunkNumbers(client, newIndex), oldIndex ? chunkNumbers(client, oldIndex) : Promise.resolve([] as number[])]);
+  const [a, b] = await Promise.all([versionChunks(client, keys, projectId, cohortId, to), from > 0 ? versionChunks(client, keys, projectId, cohortId, from) : Promise.resolve([] as number[])]);
   const chunks = [...new Set([...a, ...b])].sort((x, y) => x - y);
   await ensureLoaded(client);
   // A version that does not exist has no keys, so it reads as empty: for `from` 0 an absent name is used.
-  const oldBase = oldIndex ?? `${newIndex}:none`;
+  const oldIndexOf = (c: number) => (from > 0 ? chunkIndex(keys, projectId, cohortId, from, c) : `${chunkIndex(keys, projectId, cohortId, to, c)}:none`);
   for (let i = 0; i < chunks.length; i += CHUNKS_PER_ROUND_TRIP) {
     const batch = chunks.slice(i, i + CHUNKS_PER_ROUND_TRIP);
-    const pipe = client.pipeline();
-    for (const c of batch) pipe.evalsha(CHUNK_DIFF.sha, 4, `${newIndex}:s${c}`, `${newIndex}:b${c}`, `${oldBase}:s${c}`, `${oldBase}:b${c}`);
-    const replies = (await pipe.exec()) ?? [];
+    // One chunk's keys of both versions lie in that chunk's shard (one slot); pipelined per call.
+    const replies = await Promise.all(
+      batch.map((c) => {
+        const n = chunkIndex(keys, projectId, cohortId, to, c);
+        const o = oldIndexOf(c);
+        return client.evalsha(CHUNK_DIFF.sha, 4, `${n}:s${c}`, `${n}:b${c}`, `${o}:s${c}`, `${o}:b${c}`).then(
+          (r) => [null, r] as const,
+          (err: unknown) => [err, null] as const,
+        );
+      }),
+    );
     for (let j = 0; j < batch.length; j++) {
-      const [err, reply] = replies[j] ?? [new Error('no reply')];
+      const [err, reply] = replies[j];
       if (err) {
         if (/NOSCRIPT/.test(String(err))) loaded.delete(client);
         throw err;
@@ -115,8 +123,25 @@ export async function* diffChunks(client: RedisClient, keys: Keys, projectId: nu
       yield { entered: entered.sort((x, y) => x - y).map((o) => String(base + o)), left: left.sort((x, y) => x - y).map((o) => String(base + o)) };
     }
   }
-  const [dIn, dOut] = oldIndex
+  const newIndex = keys.cohortMembers(projectId, cohortId, to);
+  const oldIndex = keys.cohortMembers(projectId, cohortId, from);
+  const [dIn, dOut] = from > 0
     ? await Promise.all([client.sdiff(`${newIndex}:d`, `${oldIndex}:d`), client.sdiff(`${oldIndex}:d`, `${newIndex}:d`)])
     : [await client.smembers(`${newIndex}:d`), [] as string[]];
   if (dIn.length || dOut.length) yield { entered: dIn.sort().map((d) => `d:${d}`), left: dOut.sort().map((d) => `d:${d}`) };
+}
+
+/**
+ * Who is in version `to` and not in `from` (entered) and the reverse (left), computed in
+ * Redis chunk by chunk: the process holds only the changes, never either version. `from` 0
+ * means no previous version (everyone entered). Members as in readVersionMembers.
+ */
+export async function diffVersions(client: RedisClient, keys: Keys, projectId: number, cohortId: number, from: number, to: number): Promise<ChunkDiff> {
+  const entered: string[] = [];
+  const left: string[] = [];
+  for await (const d of diffChunks(client, keys, projectId, cohortId, from, to)) {
+    entered.push(...d.entered);
+    left.push(...d.left);
+  }
+  return { entered, left };
 }

@@ -9,7 +9,15 @@
  *   has more than 512). Keys: `<base><version>:s<chunk>` and `<base><version>:b<chunk>`;
  * - `<base><version>:d` holds the static cohort's distinct ids that have no person yet;
  * - `<base><version>` (keys.cohortMembers) is the version's index: the SET of its chunk
- *   numbers, used to drop and measure a version.
+ *   numbers, used to drop and measure a version;
+ * - kind keys tell readers which key to read without trying both: `<base><version>:k<chunk>`
+ *   is 's' or 'b' for each chunk that has members (in the chunk's slot), and
+ *   `<base><version>:k` is '1' when the version has a `:d` set, '0' when it has none. A
+ *   version written since kind keys exist and holding anything has `:k`; without it (an
+ *   empty version, or one written by an older release) readers try every key as before.
+ *   Written with the chunks (before the version goes live), kept by event-driven updates,
+ *   dropped with the version. (String keys, not one hash per project: a hash of a few
+ *   hundred fields is a listpack, where each lookup is a linear scan.)
  * `keys.cohortCurrent` names the live version. Every reader reads the pointer and the chunk
  * inside one script, so it sees one whole version, old or new, never a half-written one.
  *
@@ -47,35 +55,70 @@ end
  * The membership check as a Lua function, to fold into a larger script (the handshake's
  * identity + membership script):
  *
- *   sb_cohort_membership(current_keys, bases, person_id, distinct_ids) -> hits, versions
+ *   sb_cohort_membership(current_keys, bases, person_id, distinct_ids, chunks_only) -> hits, versions
  *
  * - current_keys[i]: `keys.cohortCurrent(p, cohort_i)` (declare them in KEYS)
  * - bases[i]:        `keys.cohortMembersBase(p, cohort_i)`; the version's keys start `bases[i] .. version`
  * - person_id:       decimal person id, or '' when the person is unknown
  * - distinct_ids:    the request's distinct ids, checked in the version's `:d` set (static ids not seen yet)
+ * - chunks_only:     true in a membership shard's slot (current_keys and bases from
+ *                    keys.shardCurrent and keys.shardMembersBase): only the person's chunk is
+ *                    read, by its kind key; `:d` sets live in the home slot (checked there with
+ *                    person_id '').
  * Returns two arrays of #current_keys entries: hits[i] = 1 or 0; versions[i] = the version
  * read (a string) or false when the cohort has no materialization yet.
- * Cost: one MGET of every pointer, then per materialized cohort one SISMEMBER and, on a
- * miss, one GETBIT (both O(1)), plus one SMISMEMBER when distinct ids are given.
- * At most a few thousand cohorts per call (Lua's unpack limit).
+ *
+ * Cost: one MGET of every pointer, one MGET of the kind keys (per live cohort its version's
+ * `:k` and the person's chunk's `:k<c>`), then per cohort at most one O(1) read: the
+ * SISMEMBER or GETBIT the kind names (none when the person's chunk holds no member), plus
+ * one SMISMEMBER only for versions that have a `:d` set (static cohorts). A version without
+ * `:k` (empty, or written by an older release) is read as before: SISMEMBER, GETBIT on a
+ * miss, SMISMEMBER. At most a few thousand cohorts per call (Lua's unpack limit).
  */
 export const MEMBERSHIP_LUA_FUNCTION = `${CHUNK_LUA}
-local function sb_cohort_membership(current_keys, bases, person_id, distinct_ids)
+local function sb_cohort_membership(current_keys, bases, person_id, distinct_ids, chunks_only)
   local hits, versions = {}, {}
-  if #current_keys == 0 then return hits, versions end
+  local n = #current_keys
+  if n == 0 then return hits, versions end
   local chunk, offset
   if person_id ~= '' then chunk, offset = sb_chunk(person_id) end
   -- One MGET for every pointer (one command instead of one GET per cohort).
   local live = redis.call('MGET', unpack(current_keys))
-  for i = 1, #current_keys do
+  -- One MGET of the kind keys of every live cohort: its version's ':k', then its chunk's.
+  local kinds, at = {}, {}
+  for i = 1, n do
+    local v = live[i]
+    if v then
+      local k = bases[i] .. v .. ':k'
+      if chunks_only then
+        at[i] = #kinds
+      else
+        at[i] = #kinds + 1
+        kinds[#kinds + 1] = k
+      end
+      if chunk then kinds[#kinds + 1] = k .. chunk end
+    end
+  end
+  local kind = {}
+  if #kinds > 0 then kind = redis.call('MGET', unpack(kinds)) end
+  for i = 1, n do
     local v = live[i]
     local hit = 0
     if v then
       local prefix = bases[i] .. v
-      if chunk then
+      local dflag
+      if chunks_only then dflag = '0' else dflag = kind[at[i]] end
+      if dflag then
+        if chunk then
+          local c = kind[at[i] + 1]
+          if c == 's' then hit = redis.call('SISMEMBER', prefix .. ':s' .. chunk, offset)
+          elseif c == 'b' then hit = redis.call('GETBIT', prefix .. ':b' .. chunk, offset) end
+        end
+      elseif chunk then
+        -- A version without kind keys (empty, or written by an older release): try both chunk kinds.
         if redis.call('SISMEMBER', prefix .. ':s' .. chunk, offset) == 1 or redis.call('GETBIT', prefix .. ':b' .. chunk, offset) == 1 then hit = 1 end
       end
-      if hit == 0 and #distinct_ids > 0 then
+      if hit == 0 and dflag ~= '0' and #distinct_ids > 0 then
         local found = redis.call('SMISMEMBER', prefix .. ':d', unpack(distinct_ids))
         for j = 1, #found do
           if found[j] == 1 then hit = 1; break end
@@ -91,16 +134,17 @@ end
 
 /**
  * Standalone membership script.
- * KEYS[1..n]: cohortCurrent keys. ARGV[1..n]: cohortMembersBase of the same cohorts;
- * ARGV[n+1]: person id or ''; ARGV[n+2..]: distinct ids.
+ * KEYS[1..n]: cohortCurrent keys (or one shard's shardCurrent). ARGV[1..n]: cohortMembersBase
+ * (or shardMembersBase) of the same cohorts; ARGV[n+1]: person id or ''; ARGV[n+2]: 'all',
+ * or 'chunks' in a membership shard; ARGV[n+3..]: distinct ids.
  * Reply: { hits (n integers 0/1), versions (n strings or nil) }.
  */
 export const IS_MEMBER = script(`${MEMBERSHIP_LUA_FUNCTION}
 local n = #KEYS
 local bases, dids = {}, {}
 for i = 1, n do bases[i] = ARGV[i] end
-for j = n + 2, #ARGV do dids[#dids + 1] = ARGV[j] end
-local hits, versions = sb_cohort_membership(KEYS, bases, ARGV[n + 1], dids)
+for j = n + 3, #ARGV do dids[#dids + 1] = ARGV[j] end
+local hits, versions = sb_cohort_membership(KEYS, bases, ARGV[n + 1], dids, ARGV[n + 2] == 'chunks')
 return { hits, versions }
 `);
 
@@ -120,10 +164,14 @@ return cur
 
 /**
  * Adds or removes members of the live version (event-driven updates, static edits).
- * KEYS[1]: cohortCurrent; ARGV[1]: cohortMembersBase; ARGV[2]: 'add' or 'rem';
- * ARGV[3..]: members, person ids or `d:<distinct_id>` (at most a few thousand per call).
+ * KEYS[1]: cohortCurrent; ARGV[1]: cohortMembersBase; ARGV[2]: 'add' or 'rem'; ARGV[3]:
+ * 'all', or 'chunks' in a membership shard (KEYS[1] and ARGV[1] then name the shard's
+ * shardCurrent and shardMembersBase; only person ids of the shard's chunks); ARGV[4..]:
+ * members, person ids or `d:<distinct_id>` (at most a few thousand per call).
  * An intset chunk that grows past INTSET_MAX members is turned into a bitmap on the spot,
- * so the layout stays compact between refreshes.
+ * so the layout stays compact between refreshes. Kind keys follow every chunk created or
+ * converted and the `:d` flag, for versions that have kind keys (in a shard, always); a
+ * version without them is read by trying every key, so it is left without.
  * Reply: { the version changed, how many members were added or removed }, or nil when the
  * cohort has no live version (nothing done, so no stray key is ever created for a dropped
  * version).
@@ -132,12 +180,15 @@ export const APPLY = script(`${CHUNK_LUA}
 local v = redis.call('GET', KEYS[1])
 if not v then return nil end
 local prefix = ARGV[1] .. v
+local kinds = ARGV[3] == 'chunks' or redis.call('EXISTS', prefix .. ':k') == 1
 local add = ARGV[2] ~= 'rem'
 local n = 0
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   local m = ARGV[i]
   if string.sub(m, 1, 2) == 'd:' then
-    if add then n = n + redis.call('SADD', prefix .. ':d', string.sub(m, 3))
+    if add then
+      if kinds then redis.call('SET', prefix .. ':k', '1') end
+      n = n + redis.call('SADD', prefix .. ':d', string.sub(m, 3))
     else n = n + redis.call('SREM', prefix .. ':d', string.sub(m, 3)) end
   else
     local chunk, offset = sb_chunk(m)
@@ -152,7 +203,8 @@ for i = 3, #ARGV do
           local offsets = redis.call('SMEMBERS', s)
           for j = 1, #offsets do redis.call('SETBIT', b, offsets[j], 1) end
           redis.call('DEL', s)
-        end
+          if kinds then redis.call('SET', prefix .. ':k' .. chunk, 'b') end
+        elseif kinds then redis.call('SET', prefix .. ':k' .. chunk, 's') end
       end
     else
       if redis.call('SREM', s, offset) == 1 then n = n + 1

@@ -1,7 +1,8 @@
 /**
  * Reading materialized cohort versions in the chunked layout of membership-store.ts (an index
- * SET of chunk numbers per version, each chunk an intset of offsets `:s<c>` or a bitmap
- * `:b<c>`, plus a `:d` SET of unseen distinct ids): one chunk at a time, so a reader holds at
+ * SET of chunk numbers per version and membership shard, each chunk an intset of offsets
+ * `:s<c>` or a bitmap `:b<c>` in its shard's slot, plus a `:d` SET of unseen distinct ids in
+ * the project's home slot; keys.ts): one chunk at a time, so a reader holds at
  * most two chunks' offsets, never a whole version. Members are person ids as decimal strings
  * and `d:<distinct_id>`.
  */
@@ -9,7 +10,6 @@ import type { MemberScanPage } from '../../ports/membership-store.js';
 import type { RedisClient } from './client.js';
 import type { Keys } from './keys.js';
 import { CHUNK_IDS } from './membership-lua.js';
-import { diffChunks } from './membership-diff.js';
 
 /**
  * SSCAN's COUNT for member listings. Fixed (never the page size): repeating one SSCAN call
@@ -32,7 +32,7 @@ function decodeScan(cursor: string | null): ScanPosition {
   return m[1] === 'i' ? { phase: 'ids', chunk: Number(m[2]), offset: Number(m[3]) } : { phase: 'd', redisCursor: m[2], skip: Number(m[3]) };
 }
 
-/** The offsets held by chunk `c` of a version (its intset or its bitmap), ascending. */
+/** The offsets held by chunk `c` of a version (its intset or its bitmap), ascending. `index`: the version's index in the chunk's shard (chunkIndex). */
 async function chunkOffsets(client: RedisClient, index: string, c: number): Promise<number[]> {
   const [[e1, set], [e2, bits]] = ((await client.multi().smembers(`${index}:s${c}`).getBuffer(`${index}:b${c}`).exec()) ?? []) as Array<[Error | null, unknown]>;
   if (e1 || e2) throw e1 ?? e2;
@@ -42,7 +42,17 @@ async function chunkOffsets(client: RedisClient, index: string, c: number): Prom
   return offsets.sort((a, b) => a - b);
 }
 
-const chunksOf = async (client: RedisClient, index: string) => (await client.smembers(index)).map(Number).sort((a, b) => a - b);
+/** The index of version `v` in shard `shard` (keys.shardMembersBase): the SET of that shard's chunk numbers. */
+export const shardIndex = (keys: Keys, projectId: number, cohortId: number, version: number, shard: number) => keys.shardMembersBase(projectId, cohortId, shard) + version;
+
+/** The index holding chunk `c` of version `v` (its keys are `<index>:s<c>` and `<index>:b<c>`). */
+export const chunkIndex = (keys: Keys, projectId: number, cohortId: number, version: number, c: number) => shardIndex(keys, projectId, cohortId, version, keys.shardOfChunk(c));
+
+/** Every chunk number of one version, ascending: the union of its shards' indexes (one index with one shard). */
+export async function versionChunks(client: RedisClient, keys: Keys, projectId: number, cohortId: number, version: number): Promise<number[]> {
+  const lists = await Promise.all(Array.from({ length: keys.shards }, (_, s) => client.smembers(shardIndex(keys, projectId, cohortId, version, s))));
+  return lists.flat().map(Number).sort((a, b) => a - b);
+}
 
 /**
  * The members of one version, person ids ascending, then `d:<distinct_id>` (for tests,
@@ -51,26 +61,13 @@ const chunksOf = async (client: RedisClient, index: string) => (await client.sme
 export async function readVersionMembers(client: RedisClient, keys: Keys, projectId: number, cohortId: number, version: number): Promise<string[]> {
   const index = keys.cohortMembers(projectId, cohortId, version);
   const ids: string[] = [];
-  for (const c of await chunksOf(client, index)) for (const o of await chunkOffsets(client, index, c)) ids.push(String(c * CHUNK_IDS + o));
+  for (const c of await versionChunks(client, keys, projectId, cohortId, version)) {
+    for (const o of await chunkOffsets(client, chunkIndex(keys, projectId, cohortId, version, c), c)) ids.push(String(c * CHUNK_IDS + o));
+  }
   const dids = (await client.smembers(`${index}:d`)).sort();
   return [...ids, ...dids.map((d) => `d:${d}`)];
 }
 
-/**
- * Who is in version `to` and not in `from` (entered) and the reverse (left), computed in
- * Redis chunk by chunk (membership-diff.ts): the process holds only the changes, never
- * either version. `from` 0 means no previous version (everyone entered). Members as in
- * readVersionMembers.
- */
-export async function diffVersions(client: RedisClient, keys: Keys, projectId: number, cohortId: number, from: number, to: number): Promise<{ entered: string[]; left: string[] }> {
-  const entered: string[] = [];
-  const left: string[] = [];
-  for await (const d of diffChunks(client, keys, projectId, cohortId, from, to)) {
-    entered.push(...d.entered);
-    left.push(...d.left);
-  }
-  return { entered, left };
-}
 
   /**
    * One page of a version's members in a stable order: person ids ascending (chunk by chunk
@@ -81,16 +78,28 @@ export async function diffVersions(client: RedisClient, keys: Keys, projectId: n
    */
 export async function scanVersion(bulk: RedisClient, keys: Keys, projectId: number, cohortId: number, version: number, cursor: string | null, limit: number): Promise<MemberScanPage | null> {
     const index = keys.cohortMembers(projectId, cohortId, version);
-    const replies = (await bulk.multi().get(keys.cohortCurrent(projectId, cohortId)).exists(index, `${index}:d`).smembers(index).exec()) ?? [];
-    for (const [err] of replies) if (err) throw err;
-    const [live, exists, chunkList] = replies.map((r) => r[1]) as [string | null, number, string[]];
+    let live: string | null;
+    let exists: number;
+    let chunkList: number[];
+    if (keys.shards === 1) {
+      const replies = (await bulk.multi().get(keys.cohortCurrent(projectId, cohortId)).exists(index, `${index}:d`).smembers(index).exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+      const [v, n, list] = replies.map((r) => r[1]) as [string | null, number, string[]];
+      [live, exists, chunkList] = [v, n, list.map(Number)];
+    } else {
+      // Sharded: the pointer and `:d` in the home slot, the chunk lists in each shard (not one atomic read).
+      const replies = (await bulk.multi().get(keys.cohortCurrent(projectId, cohortId)).exists(`${index}:d`).exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+      chunkList = await versionChunks(bulk, keys, projectId, cohortId, version);
+      [live, exists] = [replies[0][1] as string | null, Number(replies[1][1]) + chunkList.length];
+    }
     if (exists === 0) return live !== null && Number(live) === version ? { members: [], cursor: null } : null;
     const at = decodeScan(cursor);
     const out: string[] = [];
     if (at.phase === 'ids') {
-      const chunks = chunkList.map(Number).filter((c) => c >= at.chunk).sort((a, b) => a - b);
+      const chunks = chunkList.filter((c) => c >= at.chunk).sort((a, b) => a - b);
       for (const c of chunks) {
-        for (const o of await chunkOffsets(bulk, index, c)) {
+        for (const o of await chunkOffsets(bulk, chunkIndex(keys, projectId, cohortId, version, c), c)) {
           if (c === at.chunk && o < at.offset) continue;
           if (out.length === limit) return { members: out, cursor: encodeIds(c, o) };
           out.push(String(c * CHUNK_IDS + o));
