@@ -29,7 +29,7 @@ import type { Infra } from './infra.js';
 import type { Admin } from './admin.js';
 import { composeConsole } from './console.js';
 import { importRoutes } from '../http/routes/imports.js';
-import { streamRoutes } from '../http/routes/stream.js';
+import { OFREP_STREAM_PATH, streamRoutes } from '../http/routes/stream.js';
 import { webhookRoutes } from '../http/routes/webhooks.js';
 import { composeImports, composeStreams, liveOf } from './live.js';
 import { once } from './once.js';
@@ -60,7 +60,7 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
       definitionRoutes({ definitions: admin.definitions, audit: infra.stores.audit }),
       decideRoutes({ decide: decisions.decide }),
       // OFREP and the handshake are counted inside the decide service's one Redis call.
-      ofrepRoutes({ decide: decisions.decide, directory: decisions.directory }),
+      ofrepRoutes({ decide: decisions.decide, directory: decisions.directory, eventStreamPath: OFREP_STREAM_PATH }),
       cohortLifecycleRoutes({ lifecycle: cohorts.lifecycle }),
       eventRoutes({ ingest: feeds.ingest, rateLimit: ingestLimit }),
       engageRoutes({ people: feeds.people, rateLimit: ingestLimit }),
@@ -77,7 +77,7 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
     return createApp({ logger, metrics, auth: createAuth({ directory: decisions.directory, projects: admin.projects, admitAdmin }), routes: routes() });
   });
   const listener = once((): RequestListener => {
-    const fast = { decide: decisions.decide, directory: decisions.directory, logger, metrics };
+    const fast = { decide: decisions.decide, directory: decisions.directory, logger, metrics, eventStreamPath: OFREP_STREAM_PATH };
     return createRequestListener(expressApp(), [createFastDecide(fast), createFastOfrep(fast)]);
   });
 

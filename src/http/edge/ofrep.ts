@@ -101,7 +101,23 @@ export function ofrepError(err: unknown, log?: Pick<Logger, 'error'>): EdgeRespo
 export interface OfrepDeps {
   decide: DecideService;
   directory: ProjectDirectory;
+  /**
+   * Path of the OFREP change stream (`/ofrep/v1/stream`, routes/stream.ts) to advertise in bulk
+   * answers as `eventStreams` (OFREP ADR-0008); absent: not advertised (providers poll).
+   */
+  eventStreamPath?: string;
 }
+
+/** Seconds a backgrounded client keeps the change stream open (OFREP ADR-0008 `inactivityDelaySec`). */
+export const OFREP_STREAM_INACTIVITY_S = 120;
+
+/**
+ * The bulk answer's `eventStreams` (OFREP ADR-0008, as @openfeature/ofrep-core 2.x reads it):
+ * one SSE stream at `path` on the provider's own origin (`endpoint` without `origin`), the
+ * project token in the query because EventSource cannot send headers.
+ */
+export const eventStreamsOf = (path: string, token: string): string =>
+  JSON.stringify([{ type: 'sse', endpoint: { requestUri: `${path}?token=${encodeURIComponent(token)}` }, inactivityDelaySec: OFREP_STREAM_INACTIVITY_S }]);
 
 /** One OFREP request: `key` for a single evaluation (decoded from the path), absent for bulk. */
 export interface OfrepRequest {
@@ -122,10 +138,12 @@ function evaluate(deps: OfrepDeps, projectId: number, context: OfrepContext, onl
 }
 
 /**
- * The bulk answer `{ flags: [...], metadata }` from the snapshot's fragments, with an ETag
- * over the decisions' compact forms (as the handshake's): a 304 is answered without rendering.
+ * The bulk answer `{ flags: [...], eventStreams?, metadata }` from the snapshot's fragments, with
+ * an ETag over the decisions' compact forms (as the handshake's) and the `eventStreams` text, so
+ * a client holding an answer without (or with other) streams gets the new body, not a 304: a 304
+ * is answered without rendering.
  */
-function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNoneMatch: string | undefined): EdgeResponse {
+function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNoneMatch: string | undefined, eventStreams: string | null): EdgeResponse {
   // Entries of the snapshot's caches (edge/fragments.ts): no compact string built per decision.
   const cache = fragmentsOf(snapshot);
   const decisions: Decision[] = [];
@@ -145,6 +163,7 @@ function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNone
     entries.push(e);
     s += e.digest;
   }
+  if (eventStreams !== null) s += `\u0000${eventStreams}`;
   const etag = etagOf(s);
   if (matchesEtag(ifNoneMatch, etag)) return { status: 304, headers: cacheHeaders(etag) };
   let out = '{"flags":[';
@@ -160,7 +179,7 @@ function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNone
     out += (i ? ',' : '') + f;
   }
   const metadata = cache.blocks.get('ofrep-metadata') ?? keep(cache.blocks, 'ofrep-metadata', JSON.stringify(bulkMetadata(snapshot)));
-  out += `],"metadata":${metadata}}`;
+  out += eventStreams === null ? `],"metadata":${metadata}}` : `],"eventStreams":${eventStreams},"metadata":${metadata}}`;
   return { status: 200, headers: { ...cacheHeaders(etag), 'Content-Type': JSON_TYPE }, body: out };
 }
 
@@ -176,7 +195,8 @@ export async function answerOfrep(deps: OfrepDeps, req: OfrepRequest, log?: Pick
       if (context === null) return json(400, INVALID_CONTEXT);
       const { result, snapshot } = await evaluate(deps, project.id, context);
       const ifNoneMatch = req.headers['if-none-match'];
-      return bulkResponse(result, snapshot, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined);
+      const streams = deps.eventStreamPath ? eventStreamsOf(deps.eventStreamPath, token!) : null;
+      return bulkResponse(result, snapshot, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, streams);
     }
     const key = req.key;
     if (context === null) return json(400, { key, ...INVALID_CONTEXT });
