@@ -48,7 +48,7 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
   };
 
   const hub = once(() => composeStreams(infra, decisions));
-  const imports = once(() => composeImports(infra, feeds, { resume: true }));
+  const imports = once(() => composeImports(infra, feeds, cohorts, { resume: true }));
 
   const routes = once((): RouteModule[] => {
     personSections.push(cohortsSection({ cohortsOfPerson: cohorts.membership.cohortsOfPerson }), decisionsSection({ decide: decisions.decide }));
