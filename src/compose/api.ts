@@ -56,7 +56,7 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
     return [
       healthRoutes({ readiness, metrics }),
       projectRoutes({ projects: admin.projects }),
-      cohortRoutes({ cohorts: cohorts.service, staticMembers: cohorts.staticMembers, members: cohorts.members, refreshNow: createRefreshNow({ cohorts: cohorts.service, refreshCohort: cohorts.refreshCohort, audit: infra.stores.audit }) }),
+      cohortRoutes({ cohorts: cohorts.service, staticMembers: cohorts.staticMembers, members: cohorts.members, refreshNow: createRefreshNow({ cohorts: cohorts.service, refreshCohort: cohorts.refreshCohort, audit: infra.stores.audit }), uploadMaxBytes: config.UPLOAD_MAX_BYTES }),
       definitionRoutes({ definitions: admin.definitions, audit: infra.stores.audit }),
       decideRoutes({ decide: decisions.decide }),
       // OFREP and the handshake are counted inside the decide service's one Redis call.

@@ -64,10 +64,12 @@ function receive(body: Readable, file: string, maxBytes: number): Promise<number
       out.destroy();
       reject(err);
     }
-    body.on('error', fail);
-    body.on('close', () => {
+    const gone = () => {
       if (!body.readableEnded) fail(new Error('the client closed the connection before the file was complete'));
-    });
+    };
+    body.on('error', fail);
+    body.on('close', gone);
+    if (body.destroyed) return gone(); // it went while the request was authenticated
     out.on('error', fail);
     out.on('finish', () => {
       if (settled) return;

@@ -163,7 +163,7 @@ export function createStaticMembersService(deps: StaticMembersDeps) {
     /** Rematerializes a static cohort after an import (waits briefly for a run elsewhere, else leaves it due). */
     async rematerialize(projectId: number, key: string): Promise<MembersReport['materialization']> {
       const c = await cohorts.byKey(projectId, key);
-      if (!c || c.kind !== 'static') return { status: 'skipped', version: null };
+      if (c?.kind !== 'static') return { status: 'skipped', version: null };
       return materialize(c);
     },
 
