@@ -23,7 +23,7 @@ export function composeCohorts(infra: Infra) {
     createRefreshCohort({
       leases: s().leases, runQuery: s().runQuery, streamQuery: s().streamQuery, cohorts: s().cohorts, runs: s().runs, staticMembers: s().staticMembers, membership: s().membership,
       notify, logger: logger.child({ component: 'cohort-refresh' }), query: { timeoutMs: infra.config.COHORT_QUERY_TIMEOUT_MS },
-      onSwitched: liveOf(infra).onCohortSwitched(),
+      onSwitched: liveOf(infra).onCohortSwitched(), tx: infra.tx,
     }),
   );
   const recomputePersons = once(() => createRecomputePersons({ runQuery: s().runQuery, cohorts: s().cohorts, membership: s().membership, logger }));
