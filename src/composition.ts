@@ -73,7 +73,7 @@ export function composeWorker(config: Config, opts: ComposeOptions = {}) {
 export function composeCli(config: Config, opts: ComposeOptions = {}) {
   const { infra, admin, feeds, cohorts } = composeServices({ ...config, RUN_WORKER: false }, opts);
   let jobs: ReturnType<typeof composeImports> | null = null;
-  const importJobs = () => (jobs ??= composeImports(infra, feeds, { resume: false }));
+  const importJobs = () => (jobs ??= composeImports(infra, feeds, cohorts, { resume: false }));
   return {
     logger: infra.logger as Logger,
     get projects() {

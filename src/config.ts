@@ -102,6 +102,13 @@ const schema = z.object({
   CONSISTENCY_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(250),
   /** ms the event-driven recompute (enterprise) batches changes before it recomputes them. */
   EVENT_DRIVEN_FLUSH_MS: z.coerce.number().int().min(1).max(60_000).default(250),
+  /**
+   * Largest file `POST …/imports` accepts, in bytes as sent (gzipped bodies count compressed).
+   * Default 1 GiB: the whole UCI Online Retail file is 45 MB as CSV. Over it: 413, the job failed.
+   */
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1).default(1024 ** 3),
+  /** Largest static-cohort member upload (`POST …/cohorts/:key/members`, JSON or CSV, and its preview), bytes. */
+  UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(16 * 1024 ** 2),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -29,7 +29,7 @@ import type { Infra } from './infra.js';
 import type { Admin } from './admin.js';
 import { composeConsole } from './console.js';
 import { importRoutes } from '../http/routes/imports.js';
-import { streamRoutes } from '../http/routes/stream.js';
+import { OFREP_STREAM_PATH, streamRoutes } from '../http/routes/stream.js';
 import { webhookRoutes } from '../http/routes/webhooks.js';
 import { composeImports, composeStreams, liveOf } from './live.js';
 import { consistencyOf } from './consistency.js';
@@ -52,7 +52,7 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
   };
 
   const hub = once(() => composeStreams(infra, decisions));
-  const imports = once(() => composeImports(infra, feeds, { resume: true }));
+  const imports = once(() => composeImports(infra, feeds, cohorts, { resume: true }));
 
   const routes = once((): RouteModule[] => {
     const history = createHistoryRead({ store: infra.stores.membershipHistory, cohorts: infra.stores.cohorts });
@@ -62,11 +62,11 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
     return [
       healthRoutes({ readiness, metrics }),
       projectRoutes({ projects: admin.projects }),
-      cohortRoutes({ cohorts: cohorts.service, staticMembers: cohorts.staticMembers, members: cohorts.members, refreshNow: createRefreshNow({ cohorts: cohorts.service, refreshCohort: cohorts.refreshCohort, audit: infra.stores.audit }) }),
+      cohortRoutes({ cohorts: cohorts.service, staticMembers: cohorts.staticMembers, members: cohorts.members, refreshNow: createRefreshNow({ cohorts: cohorts.service, refreshCohort: cohorts.refreshCohort, audit: infra.stores.audit }), uploadMaxBytes: config.UPLOAD_MAX_BYTES }),
       definitionRoutes({ definitions: admin.definitions, audit: infra.stores.audit }),
       decideRoutes({ decide: decisions.decide, reads }),
       // OFREP and the handshake are counted inside the decide service's one Redis call.
-      ofrepRoutes({ decide: decisions.decide, directory: decisions.directory, reads }),
+      ofrepRoutes({ decide: decisions.decide, directory: decisions.directory, reads, eventStreamPath: OFREP_STREAM_PATH }),
       cohortLifecycleRoutes({ lifecycle: cohorts.lifecycle }),
       eventRoutes({ ingest: feeds.ingest, rateLimit: ingestLimit, consistency }),
       engageRoutes({ people: feeds.people, rateLimit: ingestLimit, consistency }),
@@ -84,7 +84,7 @@ export function composeApi(infra: Infra, parts: { admin: Admin; feeds: Feeds; co
     return createApp({ logger, metrics, auth: createAuth({ directory: decisions.directory, projects: admin.projects, admitAdmin }), routes: routes() });
   });
   const listener = once((): RequestListener => {
-    const fast = { decide: decisions.decide, directory: decisions.directory, logger, metrics, reads: consistencyOf(infra, cohorts).reads };
+    const fast = { decide: decisions.decide, directory: decisions.directory, logger, metrics, reads: consistencyOf(infra, cohorts).reads, eventStreamPath: OFREP_STREAM_PATH };
     return createRequestListener(expressApp(), [createFastDecide(fast), createFastOfrep(fast)]);
   });
 

@@ -24,15 +24,12 @@ export function composeCohorts(infra: Infra) {
     createRefreshCohort({
       leases: s().leases, runQuery: s().runQuery, streamQuery: s().streamQuery, cohorts: s().cohorts, runs: s().runs, staticMembers: s().staticMembers, membership: s().membership,
       notify, logger: logger.child({ component: 'cohort-refresh' }), query: { timeoutMs: infra.config.COHORT_QUERY_TIMEOUT_MS },
-      onSwitched: async (e) => {
-        // History first: it must diff the versions before the refresh drops the old one.
+      onSwitched: liveOf(infra).onCohortSwitched(), tx: infra.tx,
+      // History diffs the versions before the refresh drops the old one.
+      recordHistory: async (e) => {
         const started = performance.now();
-        const recorded = await history()
-          .onSwitched(e)
-          .catch((err) => logger.warn({ err, cohort: e.cohortId }, 'membership history not recorded; the next refresh resynchronizes it'));
-        const historyMs = Math.round(performance.now() - started);
-        await liveOf(infra).onCohortSwitched()(e);
-        const stats: Record<string, number> = recorded ? { history_ms: historyMs, history_entered: recorded.entered, history_left: recorded.left } : {};
+        const recorded = await history().onSwitched(e);
+        const stats: Record<string, number> = { history_ms: Math.round(performance.now() - started), history_entered: recorded.entered, history_left: recorded.left };
         return stats;
       },
     }),

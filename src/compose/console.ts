@@ -41,7 +41,7 @@ export function composeConsole(infra: Infra, opts: { distDir?: string } = {}): R
     consoleRoutes({ distDir: opts.distDir ?? CONSOLE_DIST }),
     sessionRoutes({ adminKeys: s.adminKeys }),
     definitionPreviewRoutes({ whoFlips }),
-    memberPreviewRoutes({ uploadPreview }),
+    memberPreviewRoutes({ uploadPreview, uploadMaxBytes: infra.config.UPLOAD_MAX_BYTES }),
     personEventRoutes({ reads }),
   ];
   return (app, auth) => {

@@ -11,6 +11,7 @@ import { createImportJobs } from '../import/import-jobs.js';
 import { createCohortSwitchListener, createLiveFeedListener } from '../services/live-changes.js';
 import { createWebhookDispatcher } from '../services/webhook-dispatcher.js';
 import { createWebhookAdmin } from '../services/webhooks.js';
+import type { CohortFeature } from './cohorts.js';
 import type { Decisions } from './decisions.js';
 import type { Feeds } from './feeds.js';
 import type { Infra } from './infra.js';
@@ -51,14 +52,19 @@ export function composeStreams(infra: Infra, decisions: Decisions) {
   return hub;
 }
 
-/** Import jobs over this process's feeds (the runner resumes open jobs on start when `resume`). */
-export function composeImports(infra: Infra, feeds: Feeds, opts: { resume: boolean }) {
+/**
+ * Import jobs over this process's feeds and static members (the runner resumes open jobs on
+ * start when `resume`).
+ */
+export function composeImports(infra: Infra, feeds: Feeds, cohorts: Pick<CohortFeature, 'staticMembers'>, opts: { resume: boolean }) {
   const jobs = createImportJobs({
     store: createImportJobStore(infra.pool),
     ingest: feeds.ingest,
     people: feeds.people,
+    members: cohorts.staticMembers,
     logger: infra.logger.child({ component: 'imports' }),
     dir: infra.config.IMPORT_DIR,
+    maxBytes: infra.config.IMPORT_MAX_BYTES,
   });
   if (opts.resume) infra.background.push(jobs);
   return jobs;

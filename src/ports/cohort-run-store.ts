@@ -1,4 +1,5 @@
 import type { Calculation, CohortErrorCode, CohortKind, CohortState } from '../domain/cohort.js';
+import type { Db } from './db.js';
 
 /** Refresh runs: reserved versions, bookkeeping of outcomes, schedule, and the calculation history. */
 export interface CohortRunStore {
@@ -8,8 +9,12 @@ export interface CohortRunStore {
    * and `floor`, the version live in Redis) and opens a history row.
    */
   startRun(projectId: number, cohortId: number, worker: string, floor?: number): Promise<{ version: number; calculationId: number }>;
-  /** records a success (live version, count, as-of unix ms); building becomes active; the lease is released if still `worker`'s */
-  succeed(projectId: number, cohortId: number, worker: string, r: { version: number; memberCount: number; asOf: number }): Promise<void>;
+  /**
+   * records a success (live version, count, as-of unix ms); building becomes active; the lease is
+   * released if still `worker`'s. False when a version as new was already recorded (nothing
+   * written). `db`: a transaction the caller also writes the change's webhook outbox rows in.
+   */
+  succeed(projectId: number, cohortId: number, worker: string, r: { version: number; memberCount: number; asOf: number }, db?: Db): Promise<boolean>;
   /** records a failure: the live version stays; the error is counted; the lease is released if still `worker`'s */
   fail(projectId: number, cohortId: number, worker: string, version: number, e: { code: CohortErrorCode; message: string }): Promise<void>;
   /** closes a history row; `durationMs` in ms; `stats`: rows, query_ms, redis_ms, redis_bytes, ... */

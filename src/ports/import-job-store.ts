@@ -1,15 +1,21 @@
 /** Import jobs (docs/imports.md): one row per job, its counts and its first failed rows. */
 
-export type ImportJobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** `uploading` (its file is being received) -> `queued` -> `running` -> `succeeded` | `failed` | `cancelled`. */
+export type ImportJobState = 'uploading' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** What a job imports: events (through a mapping) or a static cohort's members (its `cohortKey`). */
+export type ImportJobKind = 'events' | 'static_members';
 
 /** A job as stored. Times are ISO 8601; counts are rows. */
 export interface ImportJob {
   id: number;
   projectId: number;
   state: ImportJobState;
-  kind: 'events';
+  kind: ImportJobKind;
   format: 'csv' | 'ndjson';
   mapping: string | null;
+  /** static_members: the static cohort the members go to */
+  cohortKey: string | null;
   filePath: string;
   fileBytes: number;
   actor: string;
@@ -35,14 +41,23 @@ export interface ImportJobError {
 }
 
 export interface ImportJobStore {
-  create(j: { projectId: number; format: 'csv' | 'ndjson'; mapping: string | null; filePath: string; fileBytes: number; actor: string }): Promise<ImportJob>;
+  /**
+   * A new job, `queued` (a file already on disk: the CLI's), or `uploading` held for `leaseMs`
+   * (its file is still arriving; `uploaded` queues it, `finish` fails it).
+   */
+  create(j: { projectId: number; kind?: ImportJobKind; cohortKey?: string | null; format: 'csv' | 'ndjson'; mapping: string | null; filePath: string; fileBytes: number; actor: string; uploading?: { leaseMs: number } }): Promise<ImportJob>;
+  /** the upload finished: `fileBytes` recorded, the job queued (cancelled when a cancel came meanwhile) */
+  uploaded(jobId: number, fileBytes: number): Promise<ImportJob>;
+  /** renews an uploading job's hold (a long upload) */
+  renewUpload(jobId: number, leaseMs: number): Promise<void>;
   get(projectId: number, id: number): Promise<ImportJob | null>;
   list(projectId: number, page: { beforeId?: number; limit: number }): Promise<ImportJob[]>;
   /** the first `limit` failed rows, in row order */
   errors(jobId: number, limit: number): Promise<ImportJobError[]>;
   /**
    * Takes a queued job, or a running one whose holder's lease expired (a restart), for `leaseMs`;
-   * null when none (or not that one, when `jobId` is given) can be taken.
+   * null when none (or not that one, when `jobId` is given) can be taken. Uploading jobs whose
+   * hold expired (their process died mid-upload) are failed first.
    */
   claim(owner: string, leaseMs: number, jobId?: number): Promise<ImportJob | null>;
   /**

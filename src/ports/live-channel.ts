@@ -3,6 +3,8 @@
  * process must re-evaluate. Definition changes travel on the definitions notifier; this
  * channel carries person-level changes (a cohort refresh moved them, their properties changed).
  */
+import type { Db } from './db.js';
+
 export type LiveMessage =
   /** these persons (ids) and distinct_ids (unseen static members) may have new decisions */
   | { kind: 'persons'; projectId: number; personIds: number[]; distinctIds: string[] }
@@ -42,7 +44,11 @@ export interface CohortSwitched {
   cohortId: number;
   cohortKey: string;
   version: number;
-  /** the version that was live before, 0 when none */
+  /**
+   * the version the change is counted from: the one PostgreSQL recorded (and so announced) last,
+   * 0 when none. Usually the one live before; after a run that switched Redis but died before
+   * recording, the older recorded one, so its unannounced change is announced now.
+   */
   previousVersion: number;
   memberCount: number;
   asOf: number;
@@ -50,4 +56,15 @@ export interface CohortSwitched {
   switchedAt: number;
   /** static cohorts change by edits, dynamic ones by their definition */
   kind: 'static' | 'dynamic';
+}
+
+/**
+ * What a switch announces, prepared (diffed) after the Redis switch and before the old version
+ * is dropped (docs/webhooks.md "Cohort events"): `record` writes the webhook outbox rows inside
+ * the transaction that records the new version in PostgreSQL (so they commit or roll back with
+ * it); `publish` tells the decision streams, after that commit.
+ */
+export interface SwitchAnnouncement {
+  record(db: Db): Promise<void>;
+  publish(): Promise<void>;
 }

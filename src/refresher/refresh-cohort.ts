@@ -15,7 +15,8 @@ import type { CohortRunStore } from '../ports/cohort-run-store.js';
 import type { LeasedCohort } from '../domain/cohort.js';
 import type { StaticMemberStore } from '../ports/static-member-store.js';
 import type { MembershipStore } from '../ports/membership-store.js';
-import type { CohortSwitched } from '../ports/live-channel.js';
+import type { CohortSwitched, SwitchAnnouncement } from '../ports/live-channel.js';
+import type { Transactions } from '../ports/db.js';
 
 export type { RefreshCohort, RefreshOptions, RefreshOutcome } from '../ports/refresh-cohort.js';
 import type { RefreshCohort } from '../ports/refresh-cohort.js';
@@ -38,10 +39,19 @@ export interface RefreshCohortDeps {
   clock?: () => number;
   /**
    * Told after a new version went live and before the replaced versions are dropped (so it
-   * can diff them): membership history, webhooks and decision streams (services/live-changes.ts).
-   * An object of numbers it resolves to joins the calculation's stats (e.g. `history_ms`). Failures are logged.
+   * can diff them): prepares the webhook outbox rows and the decision streams' message
+   * (services/live-changes.ts). Its outbox rows are written in the transaction that records the
+   * new version (`tx`); when it throws, nothing is recorded (the next run announces the change).
    */
-  onSwitched?: (e: CohortSwitched) => Promise<unknown>;
+  onSwitched?: (e: CohortSwitched) => Promise<SwitchAnnouncement>;
+  /** transactions for recording a switch with its announcement (required with onSwitched) */
+  tx?: Pick<Transactions, 'run'>;
+  /**
+   * Membership history (services/membership-history.ts), told first, with `previousVersion` =
+   * the version live in Redis before the switch. An object of numbers it resolves to joins the
+   * calculation's stats (e.g. `history_ms`). Failures are logged (the next run resynchronizes).
+   */
+  recordHistory?: (e: CohortSwitched) => Promise<unknown>;
 }
 
 const DEFAULT_LEASE_MS = 60_000;
@@ -128,12 +138,27 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
       const switchedAt = clock();
       if (previous === -1) throw new CohortRefreshError('interrupted', `a newer version than ${version} is already live (this run lost its lease)`);
       switched = true;
-      if (deps.onSwitched) {
+      const switchedEvent = { projectId, cohortId, cohortKey: leased.key, kind: leased.kind, version, memberCount, asOf: now, switchedAt };
+      if (deps.recordHistory) {
         const extra = await deps
-          .onSwitched({ projectId, cohortId, cohortKey: leased.key, kind: leased.kind, version, previousVersion: previous, memberCount, asOf: now, switchedAt })
-          .catch((err) => deps.logger?.warn({ err, cohort: cohortId }, 'cohort switch listener failed'));
+          .recordHistory({ ...switchedEvent, previousVersion: previous })
+          .catch((err) => deps.logger?.warn({ err, cohort: cohortId }, 'membership history not recorded; the next refresh resynchronizes it'));
         if (extra && typeof extra === 'object') Object.assign(stats, extra as Record<string, number>);
       }
+      // Record the switch in PostgreSQL and its webhook outbox rows in one transaction, diffed
+      // from the recorded version (whose set is still in Redis: nothing recorded is dropped
+      // before its successor is recorded). Not recorded (a newer version already was, or the
+      // transaction failed): no outbox row, and the next run announces from the recorded version.
+      const done = { version, memberCount, asOf: now };
+      if (deps.onSwitched && deps.tx) {
+        const announcement = await deps.onSwitched({ ...switchedEvent, previousVersion: leased.version || previous });
+        const recorded = await deps.tx.run(async (db) => {
+          const ok = await deps.runs.succeed(projectId, cohortId, worker, done, db);
+          if (ok) await announcement.record(db);
+          return ok;
+        });
+        if (recorded) await announcement.publish().catch((err) => deps.logger?.warn({ err, cohort: cohortId }, 'cohort switch publish failed'));
+      } else await deps.runs.succeed(projectId, cohortId, worker, done);
       // Versions this one replaces: the pointer's previous value, the recorded one, and
       // any version a dead run left pending. None of them is live any more.
       for (const old of new Set([previous, leased.version, leased.pendingVersion ?? 0])) {
@@ -141,7 +166,6 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
       }
       stats.redis_bytes = await deps.membership.bytes(projectId, cohortId, version).catch(() => 0);
       const durationMs = performance.now() - started;
-      await deps.runs.succeed(projectId, cohortId, worker, { version, memberCount, asOf: now });
       if (opts.recover) stats.recovered = 1;
       await deps.runs.finishCalculation(projectId, calculationId, { durationMs, memberCount, stats });
       // Only a state change (building -> active) changes what decisions read from the snapshot;

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { FeedListener } from '../ports/feed-listener.js';
-import type { CohortDiffReader, CohortSwitched, LiveChannel } from '../ports/live-channel.js';
+import type { CohortDiffReader, CohortSwitched, LiveChannel, SwitchAnnouncement } from '../ports/live-channel.js';
 import type { WebhookStore } from '../ports/webhook-store.js';
 import { outboxEvent } from './webhooks.js';
 
@@ -25,35 +25,50 @@ export interface CohortSwitchDeps {
   cap?: number;
 }
 
-export function createCohortSwitchListener(deps: CohortSwitchDeps): (e: CohortSwitched) => Promise<void> {
+/**
+ * Prepares what a cohort switch announces (refresh-cohort.ts calls it after the Redis switch,
+ * before the replaced version is dropped): diffs the two versions in Redis, then `record(db)`
+ * enqueues `cohort.refreshed` and the `cohort.members_changed` batches in the caller's
+ * transaction (the one that records the new version), and `publish()` puts the moved persons on
+ * the live channel once that transaction committed. Throws when the diff cannot be read: the
+ * caller then records nothing, and the next run announces the change from the recorded version.
+ */
+export function createCohortSwitchListener(deps: CohortSwitchDeps): (e: CohortSwitched) => Promise<SwitchAnnouncement> {
   const cap = deps.cap ?? 100_000;
   return async (e) => {
     const d = await deps.diff.diff(e.projectId, e.cohortId, e.previousVersion, e.version, cap);
     const delta = d.enteredCount - d.leftCount;
-    await deps.outbox.enqueue(
+    const events = [
       outboxEvent(e.projectId, 'cohort.refreshed', {
         key: e.cohortKey, version: e.version, previous_version: e.previousVersion || null, member_count: e.memberCount, member_count_delta: delta,
         entered_count: d.enteredCount, left_count: d.leftCount, as_of: new Date(e.asOf).toISOString(),
       }),
-    );
+    ];
     const batches = Math.ceil(Math.max(d.entered.length, d.left.length) / MEMBERS_PER_EVENT);
     for (let i = 0; i < batches; i++) {
       const slice = (xs: string[]) => xs.slice(i * MEMBERS_PER_EVENT, (i + 1) * MEMBERS_PER_EVENT).map(memberOf);
-      await deps.outbox.enqueue(
+      events.push(
         outboxEvent(e.projectId, 'cohort.members_changed', {
           key: e.cohortKey, version: e.version, batch: i + 1, batches, truncated: d.truncated, entered: slice(d.entered), left: slice(d.left),
         }),
       );
     }
-    if (d.enteredCount + d.leftCount === 0) return;
-    if (d.truncated) await deps.live.publish({ kind: 'project', projectId: e.projectId });
-    else {
-      const moved = [...d.entered, ...d.left];
-      await deps.live.publish({
-        kind: 'persons', projectId: e.projectId,
-        personIds: moved.filter((m) => !m.startsWith('d:')).map(Number), distinctIds: moved.filter((m) => m.startsWith('d:')).map((m) => m.slice(2)),
-      });
-    }
+    return {
+      async record(db) {
+        for (const ev of events) await deps.outbox.enqueue(ev, db);
+      },
+      async publish() {
+        if (d.enteredCount + d.leftCount === 0) return;
+        if (d.truncated) await deps.live.publish({ kind: 'project', projectId: e.projectId });
+        else {
+          const moved = [...d.entered, ...d.left];
+          await deps.live.publish({
+            kind: 'persons', projectId: e.projectId,
+            personIds: moved.filter((m) => !m.startsWith('d:')).map(Number), distinctIds: moved.filter((m) => m.startsWith('d:')).map((m) => m.slice(2)),
+          });
+        }
+      },
+    };
   };
 }
 

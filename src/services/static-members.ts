@@ -134,6 +134,39 @@ export function createStaticMembersService(deps: StaticMembersDeps) {
     /** Makes the upload the whole member list. */
     replace: (who: AdminPrincipal, projectId: number, key: string, upload: MemberUpload) => edit(who, projectId, key, 'replace', upload),
 
+    /** 404 unless `key` is a static cohort of the project (an import job checks before its upload). */
+    async check(projectId: number, key: string): Promise<void> {
+      const c = await cohorts.byKey(projectId, key);
+      if (!c) throw notFound(`cohort ${key} not found`);
+      if (c.kind !== 'static') throw conflict(`cohort ${key} is dynamic: its members come from its definition`);
+    },
+
+    /**
+     * One batch of an import job (docs/imports.md): adds unique valid `ids` in one transaction
+     * with its audit entry; over 100,000 members it throws 413 and the batch is rolled back
+     * (batches committed before stay). Does not rematerialize: the job does once, at its end.
+     */
+    async importBatch(actor: string, projectId: number, key: string, ids: string[], jobId: number): Promise<{ added: number; total: number }> {
+      return tx.run(async (db) => {
+        const cohort = await staticCohort(projectId, key, db);
+        const before = await members.count(projectId, cohort.id, db);
+        const added = await members.add(projectId, cohort.id, ids, db);
+        if (before + added > MAX_STATIC_MEMBERS) throw tooMany(before + added);
+        await audit.write(
+          { projectId, actor, action: 'members.import', entityKind: 'cohort', entityKey: key, before: { total: before }, after: { added, already_present: ids.length - added, total: before + added, job: jobId } },
+          db,
+        );
+        return { added, total: before + added };
+      });
+    },
+
+    /** Rematerializes a static cohort after an import (waits briefly for a run elsewhere, else leaves it due). */
+    async rematerialize(projectId: number, key: string): Promise<MembersReport['materialization']> {
+      const c = await cohorts.byKey(projectId, key);
+      if (c?.kind !== 'static') return { status: 'skipped', version: null };
+      return materialize(c);
+    },
+
     /** One page of members ordered by distinct_id; `after` is the last distinct_id of the previous page. */
     async list(projectId: number, key: string, after: string | null, limit: number): Promise<StaticMember[]> {
       const c = await cohorts.byKey(projectId, key);

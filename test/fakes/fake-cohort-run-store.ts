@@ -43,7 +43,7 @@ export function createFakeCohortRunStore(cohorts: FakeCohortStore) {
 
     async succeed(projectId, cohortId, worker, res) {
       const r = cohorts.row(projectId, cohortId);
-      if (!r || r.version >= res.version) return;
+      if (!r || r.version >= res.version) return false;
       r.version = res.version;
       r.memberCount = res.memberCount;
       r.lastCalculatedAt = iso(res.asOf);
@@ -51,6 +51,7 @@ export function createFakeCohortRunStore(cohorts: FakeCohortStore) {
       if (r.state === 'building') r.state = 'active';
       if (r.pendingVersion === res.version) r.pendingVersion = null;
       releaseIfOwner(r, worker);
+      return true;
     },
 
     async fail(projectId, cohortId, worker, version, e) {

@@ -1,5 +1,7 @@
 import type { Calculation, CohortErrorCode, CohortKind, CohortState } from '../../domain/cohort.js';
 import type { CohortRunStore } from '../../ports/cohort-run-store.js';
+import type { Db } from '../../ports/db.js';
+import { asDb, sql } from './db.js';
 import type { Pool } from './pool.js';
 
 interface CalculationRow {
@@ -52,8 +54,8 @@ export function createCohortRunStore(pool: Pool): CohortRunStore {
      * becomes active; errors reset; the lease is released if still ours. A version older
      * than the recorded one is ignored (a slower run finished after a newer one).
      */
-    async succeed(projectId: number, cohortId: number, worker: string, r: { version: number; memberCount: number; asOf: number }): Promise<void> {
-      await pool.query(
+    async succeed(projectId: number, cohortId: number, worker: string, r: { version: number; memberCount: number; asOf: number }, db: Db = asDb(pool)): Promise<boolean> {
+      const res = await sql(db).query(
         `UPDATE cohorts SET
             version = $4, member_count = $5, last_calculated_at = to_timestamp($6::double precision / 1000),
             errors_calculating = 0,
@@ -64,6 +66,7 @@ export function createCohortRunStore(pool: Pool): CohortRunStore {
           WHERE id = $1 AND project_id = $2 AND version < $4`,
         [cohortId, projectId, worker, r.version, r.memberCount, r.asOf],
       );
+      return (res.rowCount ?? 0) > 0;
     },
 
     /** Records a failed run: the live version stays; the error is counted and kept. */

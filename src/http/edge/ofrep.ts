@@ -105,7 +105,23 @@ export interface OfrepDeps {
   directory: ProjectDirectory;
   /** read-your-writes: `?min_token=` or the Switchboard-Consistency-Token header (edge/consistency.ts) */
   reads?: ConsistencyReads;
+  /**
+   * Path of the OFREP change stream (`/ofrep/v1/stream`, routes/stream.ts) to advertise in bulk
+   * answers as `eventStreams` (OFREP ADR-0008); absent: not advertised (providers poll).
+   */
+  eventStreamPath?: string;
 }
+
+/** Seconds a backgrounded client keeps the change stream open (OFREP ADR-0008 `inactivityDelaySec`). */
+export const OFREP_STREAM_INACTIVITY_S = 120;
+
+/**
+ * The bulk answer's `eventStreams` (OFREP ADR-0008, as @openfeature/ofrep-core 2.x reads it):
+ * one SSE stream at `path` on the provider's own origin (`endpoint` without `origin`), the
+ * project token in the query because EventSource cannot send headers.
+ */
+export const eventStreamsOf = (path: string, token: string): string =>
+  JSON.stringify([{ type: 'sse', endpoint: { requestUri: `${path}?token=${encodeURIComponent(token)}` }, inactivityDelaySec: OFREP_STREAM_INACTIVITY_S }]);
 
 /** One OFREP request: `key` for a single evaluation (decoded from the path), absent for bulk. */
 export interface OfrepRequest {
@@ -130,10 +146,12 @@ function evaluate(deps: OfrepDeps, projectId: number, context: OfrepContext, onl
 }
 
 /**
- * The bulk answer `{ flags: [...], metadata }` from the snapshot's fragments, with an ETag
- * over the decisions' compact forms (as the handshake's): a 304 is answered without rendering.
+ * The bulk answer `{ flags: [...], eventStreams?, metadata }` from the snapshot's fragments, with
+ * an ETag over the decisions' compact forms (as the handshake's) and the `eventStreams` text, so
+ * a client holding an answer without (or with other) streams gets the new body, not a 304: a 304
+ * is answered without rendering.
  */
-function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNoneMatch: string | undefined, f: Freshness | null): EdgeResponse {
+function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNoneMatch: string | undefined, f: Freshness | null, eventStreams: string | null): EdgeResponse {
   // Entries of the snapshot's caches (edge/fragments.ts): no compact string built per decision.
   const cache = fragmentsOf(snapshot);
   const decisions: Decision[] = [];
@@ -154,6 +172,7 @@ function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNone
     entries.push(e);
     s += e.digest;
   }
+  if (eventStreams !== null) s += `\u0000${eventStreams}`;
   const etag = etagOf(s);
   const extra = f ? freshnessHeaders(f) : undefined;
   if (!f?.behind && matchesEtag(ifNoneMatch, etag)) return { status: 304, headers: { ...cacheHeaders(etag), ...extra } };
@@ -170,7 +189,7 @@ function bulkResponse(result: DecideAllResult, snapshot: ProjectSnapshot, ifNone
     out += (i ? ',' : '') + f;
   }
   const metadata = cache.blocks.get('ofrep-metadata') ?? keep(cache.blocks, 'ofrep-metadata', JSON.stringify(bulkMetadata(snapshot)));
-  out += `],"metadata":${metadata}${f ? `,${freshnessJson(f)}` : ''}}`;
+  out += `]${eventStreams === null ? '' : `,"eventStreams":${eventStreams}`},"metadata":${metadata}${f ? `,${freshnessJson(f)}` : ''}}`;
   return { status: 200, headers: { ...cacheHeaders(etag), 'Content-Type': JSON_TYPE, ...extra }, body: out };
 }
 
@@ -189,7 +208,8 @@ export async function answerOfrep(deps: OfrepDeps, req: OfrepRequest, log?: Pick
       const waited = ask ? await freshnessFor(deps.reads, ask) : null;
       const e = await evaluate(deps, project.id, context);
       const ifNoneMatch = req.headers['if-none-match'];
-      return bulkResponse(e.result, e.snapshot, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, waited && settledFreshness(waited, e));
+      const streams = deps.eventStreamPath ? eventStreamsOf(deps.eventStreamPath, token!) : null;
+      return bulkResponse(e.result, e.snapshot, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, waited && settledFreshness(waited, e), streams);
     }
     const key = req.key;
     if (context === null) return json(400, { key, ...INVALID_CONTEXT });

@@ -92,12 +92,20 @@ function upload(req: Request): MemberUpload {
 }
 
 /** Cohort admin API (PRODUCT.md 6.1, 9). Lifecycle endpoints live in cohort-lifecycle.ts. */
-export function cohortRoutes(deps: { cohorts: CohortsService; staticMembers: StaticMembersService; members: CohortMembersService; refreshNow: RefreshNow }): RouteModule {
+export function cohortRoutes(deps: {
+  cohorts: CohortsService;
+  staticMembers: StaticMembersService;
+  members: CohortMembersService;
+  refreshNow: RefreshNow;
+  /** largest member upload in bytes (UPLOAD_MAX_BYTES, default 16 MiB); over it 413 naming the limit */
+  uploadMaxBytes?: number;
+}): RouteModule {
   const { cohorts, staticMembers: members } = deps;
   return (app, auth) => {
     const body = jsonBody('100kb');
-    // Member uploads: up to 100,000 ids of up to 200 characters, as JSON or CSV.
-    const uploadBody = [jsonBody('16mb'), express.text({ type: 'text/csv', limit: '16mb' })];
+    // Member uploads: up to 100,000 ids of up to 200 characters, as JSON or CSV (16 MiB holds them).
+    const uploadLimit = deps.uploadMaxBytes ?? 16 * 1024 ** 2;
+    const uploadBody = [jsonBody(uploadLimit), express.text({ type: 'text/csv', limit: uploadLimit })];
     const base = '/v1/projects/:project/cohorts';
     const keyOf = (req: Request) => parse(cohortKeySchema, req.params.key, 'key');
 

@@ -27,9 +27,10 @@ function upload(req: Request): MemberUpload {
  * `invalid` with their line; `would_refuse` says the edit would be refused whole.
  * 400: bad mode, unreadable CSV (with `details.line`); 404: no cohort; 409: dynamic cohort.
  */
-export function memberPreviewRoutes(deps: { uploadPreview: UploadPreviewService }): RouteModule {
+export function memberPreviewRoutes(deps: { uploadPreview: UploadPreviewService; /** bytes (UPLOAD_MAX_BYTES, default 16 MiB) */ uploadMaxBytes?: number }): RouteModule {
   return (app, auth) => {
-    const body = [jsonBody('16mb'), express.text({ type: 'text/csv', limit: '16mb' })];
+    const limit = deps.uploadMaxBytes ?? 16 * 1024 ** 2;
+    const body = [jsonBody(limit), express.text({ type: 'text/csv', limit })];
     app.post('/v1/projects/:project/cohorts/:key/members/preview', ...body, auth.requireAdminProject, async (req, res) => {
       const key = parse(cohortKeySchema, req.params.key, 'key');
       const { mode } = parse(previewQuery, req.query, 'query');

@@ -11,6 +11,9 @@ import { AppError } from '../../errors.js';
 import { parse } from '../validate.js';
 import type { StreamHub } from '../stream/hub.js';
 
+/** Where the OFREP change stream is served (advertised in OFREP bulk answers, edge/ofrep.ts). */
+export const OFREP_STREAM_PATH = '/ofrep/v1/stream';
+
 const streamQuery = z.object({
   distinct_id: distinctIdSchema,
   anon_id: distinctIdSchema.optional(),
@@ -78,7 +81,7 @@ export function streamRoutes(deps: { hub: StreamHub; directory: ProjectDirectory
       if (res.destroyed) unregister();
     });
 
-    app.get('/ofrep/v1/stream', async (req, res) => {
+    app.get(OFREP_STREAM_PATH, async (req, res) => {
       const token = ofrepToken(req.headers) ?? (typeof req.query.token === 'string' ? req.query.token : undefined);
       const project = await projectOfToken(deps.directory, token);
       checkOrigin(project, req.headers);

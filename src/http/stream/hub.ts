@@ -166,7 +166,9 @@ export function createStreamHub(deps: StreamHubDeps) {
     const subs = ofrep.get(projectId);
     if (!subs?.size) return;
     const snap = deps.snapshots.peek(projectId);
-    const msg = sse('message', null, JSON.stringify({ type: 'refetchEvaluation', etag: snap ? `"v${snap.version}"` : undefined, lastModified: now() }));
+    // ADR-0008: `lastModified` in Unix seconds (recommended); the provider passes both back as
+    // query metadata (flagConfigEtag, flagConfigLastModified) and still sends If-None-Match.
+    const msg = sse('message', null, JSON.stringify({ type: 'refetchEvaluation', etag: snap ? `"v${snap.version}"` : undefined, lastModified: Math.floor(now() / 1000) }));
     for (const s of subs) s.write(msg);
     deps.onEvent?.('refetch');
   }
