@@ -114,8 +114,8 @@ interface CohortResult {
   explain: string;
 }
 const results: CohortResult[] = [];
-// EXPLAIN with the cohort query runner's work_mem (src/adapters/postgres/cohort-query-runner.ts).
-const pool = new pg.Pool({ connectionString: dbUrl.toString(), max: 2, options: '-c work_mem=64MB' });
+// EXPLAIN with the cohort query runner's work_mem, JIT and parallel settings (src/adapters/postgres/cohort-query-runner.ts).
+const pool = new pg.Pool({ connectionString: dbUrl.toString(), max: 2, options: '-c work_mem=64MB -c jit=off -c parallel_setup_cost=100 -c parallel_tuple_cost=0.01' });
 for (const [key, definition] of Object.entries(DEFINITIONS)) {
   await c.cohortService.create(who, project, { key, name: key, kind: 'dynamic', definition });
   const cohort = await c.cohortService.get(project.id, key);

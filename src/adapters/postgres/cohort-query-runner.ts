@@ -5,7 +5,7 @@ import type { Pool, PoolClient } from './pool.js';
 
 /**
  * Runs a compiled cohort query in a read-only transaction with its own statement_timeout,
- * work_mem and no JIT (SET LOCAL through set_config, so nothing leaks to the pooled connection).
+ * work_mem, no JIT and cheaper parallel plans (setLimits below; SET LOCAL through set_config, so nothing leaks to the pooled connection).
  * Returns the member person ids. Throws the PostgreSQL error (map with toCohortError).
  */
 export function createCohortQueryRunner(pool: Pool): CohortQueryRunner {
@@ -130,12 +130,20 @@ async function* rows(client: PoolClient, q: CompiledQuery): AsyncGenerator<numbe
   }
 }
 
-/** SET LOCAL (through set_config) the statement timeout, work_mem and no JIT for this transaction. */
+/**
+ * SET LOCAL (through set_config) the statement timeout, work_mem, no JIT and cheaper
+ * parallelism for this transaction. Measured on 10M events (docs/performance.md, issue 16):
+ * - JIT compilation cost 0.2-0.4 s per cohort statement and buys nothing for these plans
+ *   (hash joins and aggregates over a few columns);
+ * - with the default parallel_setup_cost (1000) and parallel_tuple_cost (0.1) the planner ran
+ *   "purchase at least 3 times in 30 days" in one process (a hash join probed by all of
+ *   person_distinct_ids): 5.8 s against 3.0 s for the parallel hash join it picks at 100 and
+ *   0.01. A cohort query is one long statement on the refresher's own connection, the case
+ *   parallel query is for.
+ */
 async function setLimits(client: PoolClient, limits: CohortQueryLimits): Promise<void> {
-  // JIT compilation costs 0.2-0.4 s per cohort statement at 10M events (its EXPLAIN ANALYZE)
-  // and buys nothing for these plans (hash joins and aggregates over a few columns).
-  await client.query("SELECT set_config('statement_timeout', $1, true), set_config('work_mem', $2, true), set_config('jit', 'off', true)", [
-    String(Math.max(1, Math.round(limits.timeoutMs ?? 300_000))),
-    limits.workMem ?? '64MB',
-  ]);
+  await client.query(
+    "SELECT set_config('statement_timeout', $1, true), set_config('work_mem', $2, true), set_config('jit', 'off', true), set_config('parallel_setup_cost', '100', true), set_config('parallel_tuple_cost', '0.01', true)",
+    [String(Math.max(1, Math.round(limits.timeoutMs ?? 300_000))), limits.workMem ?? '64MB'],
+  );
 }
