@@ -6,7 +6,8 @@
  * - `stream`: the streamed runner (src/adapters/postgres/cohort-query-runner.ts), ordered and
  *   unordered (no ORDER BY person_id);
  * - `jit`: the streamed runner with JIT left on;
- * - `write`: the ordered ids written by the membership store's writeVersion alone (Redis).
+ * - `stream_and_write`: query and writeVersion together, as a refresh runs them (overlapped);
+ * - `write_only`: the same ids written by the membership store's writeVersion alone (Redis).
  * Each measured `--rounds` times (default 3), the median printed, in milliseconds.
  *
  *   npx tsx bench/cohorts-profile.ts [--rounds 3] [--only key,key]   # BENCH_DATABASE_URL
@@ -72,8 +73,9 @@ async function streamed(q: CompiledQuery, jit = false): Promise<number> {
   return n;
 }
 
-async function* idsOf(q: CompiledQuery): AsyncGenerator<string> {
-  for await (const b of stream(q)) for (const id of b) yield String(id);
+/** The refresher's shape: batches of member strings. */
+async function* idsOf(q: CompiledQuery): AsyncGenerator<string[]> {
+  for await (const b of stream(q)) yield b.map(String);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -103,8 +105,8 @@ for (const [key, def] of Object.entries(DEFINITIONS)) {
   // Query and write overlap in the refresh; this is both together, then the write alone from an array.
   r.stream_and_write = await time(() => store.writeVersion(projectId, 1, 1, idsOf(ordered)));
   const all: string[] = [];
-  for await (const id of idsOf(ordered)) all.push(id);
-  r.write_only = await time(() => store.writeVersion(projectId, 1, 1, all));
+  for await (const b of idsOf(ordered)) all.push(...b);
+  r.write_only = await time(() => store.writeVersion(projectId, 1, 1, (async function* () { yield all; })()));
   await store.dropVersion(projectId, 1, 1);
   console.log(key, JSON.stringify(r));
 }

@@ -61,11 +61,12 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
 
   /**
    * The member strings of a cohort, streamed (person ids ascending, then `d:<id>` for unseen
-   * static ids): a dynamic cohort's ids flow from the database cursor into Redis batch by
-   * batch, so memory stays bounded whatever the cohort's size. Counts them into `stats.rows`
+   * static ids): a dynamic cohort's ids flow from the database, in the query runner's
+   * batches, into Redis, so memory stays bounded whatever the cohort's size. Yields batches
+   * (an `await` per member cost 0.3 s per 300,000 members). Counts them into `stats.rows`
    * and fails with `capacity` past maxMembers (the caller drops the partial version).
    */
-  async function* members(c: LeasedCohort, now: number, stats: Record<string, number>): AsyncGenerator<string> {
+  async function* members(c: LeasedCohort, now: number, stats: Record<string, number>): AsyncGenerator<string | string[]> {
     const started = performance.now();
     let n = 0;
     const count = () => {
@@ -90,10 +91,12 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
       const refs = await deps.cohorts.refs(c.projectId);
       const q = compileCohort(c.definition, { projectId: c.projectId, now, cohortRefs: refs, ordered: true }, c.key);
       for await (const batch of stream(q, deps.query)) {
-        for (const id of batch) {
+        const out = new Array<string>(batch.length);
+        for (let i = 0; i < batch.length; i++) {
           count();
-          yield String(id);
+          out[i] = String(batch[i]);
         }
+        yield out;
       }
     }
     stats.rows = n;
