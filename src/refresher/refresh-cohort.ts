@@ -130,9 +130,11 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
       if (previous === -1) throw new CohortRefreshError('interrupted', `a newer version than ${version} is already live (this run lost its lease)`);
       switched = true;
       if (deps.onSwitched) {
+        const told = performance.now();
         await deps
           .onSwitched({ projectId, cohortId, cohortKey: leased.key, version, previousVersion: previous, memberCount, asOf: now })
           .catch((err) => deps.logger?.warn({ err, cohort: cohortId }, 'cohort switch listener failed'));
+        stats.listeners_ms = Math.round(performance.now() - told);
       }
       // Versions this one replaces: the pointer's previous value, the recorded one, and
       // any version a dead run left pending. None of them is live any more.
