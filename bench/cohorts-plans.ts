@@ -5,7 +5,7 @@
  * produce, on the database bench:cohorts generated (run it with `--keep` first). Prints the
  * execution times and writes both plans to bench/results/cohorts-plans-<date>.txt.
  *
- *   npx tsx bench/cohorts-plans.ts            # BENCH_DATABASE_URL, default .../bench_cohorts
+ *   npx tsx bench/cohorts-plans.ts            # BENCH_DATABASE_URL, default .../switchboard_bench_cohorts
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,25 +13,16 @@ import pg from 'pg';
 import type { CohortDefinition } from '../src/cohorts/cohort-definition.js';
 import { compileCohort } from '../src/cohorts/compiler.js';
 import * as legacy from '../test/integration/support/legacy-compiler.js';
+import { DEFINITIONS } from './cohorts-definitions.js';
 
-const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/bench_cohorts';
-// The cohort query runner's work_mem (src/adapters/postgres/cohort-query-runner.ts).
-const pool = new pg.Pool({ connectionString: url, max: 1, options: '-c work_mem=64MB' });
+const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/switchboard_bench_cohorts';
+// The cohort query runner's work_mem, JIT and parallel settings (src/adapters/postgres/cohort-query-runner.ts).
+const pool = new pg.Pool({ connectionString: url, max: 1, options: '-c work_mem=64MB -c jit=off -c parallel_setup_cost=100 -c parallel_tuple_cost=0.01' });
 const { rows } = await pool.query<{ id: string }>('SELECT id FROM projects ORDER BY id LIMIT 1');
 const projectId = Number(rows[0].id);
 const started = new Date();
 const now = Date.UTC(started.getUTCFullYear(), started.getUTCMonth(), started.getUTCDate());
 
-const property = { type: 'person', key: 'country', operator: 'eq', value: 'US' };
-const behavioural = { type: 'behavioral', event: 'purchase', count: { op: 'gte', value: 3 }, window: { last: '30d' } };
-const cart = { type: 'behavioral', event: 'add_to_cart', window: { last: '7d' } };
-const DEFINITIONS: Record<string, unknown> = {
-  'property-us': property,
-  'purchase-3x-30d': behavioural,
-  'buyers-not-us': { type: 'AND', values: [behavioural, { ...property, negate: true }] },
-  'cart-7d': cart,
-  'buyers-no-cart-7d': { type: 'AND', values: [behavioural, { ...cart, negate: true }] },
-};
 const only = process.argv.slice(2);
 let out = `# cohort plans, ${started.toISOString()}, ${url.replace(/\/\/[^@]*@/, '//')}\n`;
 for (const [key, def] of Object.entries(DEFINITIONS)) {

@@ -20,6 +20,7 @@
  * ≤ 4 bytes of Redis per membership with Redis's default settings.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -105,8 +106,13 @@ interface CohortResult {
   key: string;
   members: number;
   ms: number;
+  /** the query and the Redis writes, overlapped (stats.redis_ms) */
   query_and_write_ms: number | null;
+  /** the switch listeners: webhook diff and outbox, live channel (stats.listeners_ms) */
+  listeners_ms: number | null;
   explain_ms: number;
+  /** 1-minute load average when the refresh ended */
+  load_1m: number;
   redis_bytes: number;
   bytes_per_membership: number;
   heap_growth_mb: number;
@@ -114,8 +120,8 @@ interface CohortResult {
   explain: string;
 }
 const results: CohortResult[] = [];
-// EXPLAIN with the cohort query runner's work_mem (src/adapters/postgres/cohort-query-runner.ts).
-const pool = new pg.Pool({ connectionString: dbUrl.toString(), max: 2, options: '-c work_mem=64MB' });
+// EXPLAIN with the cohort query runner's work_mem, JIT and parallel settings (src/adapters/postgres/cohort-query-runner.ts).
+const pool = new pg.Pool({ connectionString: dbUrl.toString(), max: 2, options: '-c work_mem=64MB -c jit=off -c parallel_setup_cost=100 -c parallel_tuple_cost=0.01' });
 for (const [key, definition] of Object.entries(DEFINITIONS)) {
   await c.cohortService.create(who, project, { key, name: key, kind: 'dynamic', definition });
   const cohort = await c.cohortService.get(project.id, key);
@@ -131,6 +137,7 @@ for (const [key, definition] of Object.entries(DEFINITIONS)) {
   }, 10);
   const outcome = await c.cohorts.refreshCohort(project.id, cohort.id, { worker: 'bench', now });
   clearInterval(sampler);
+  const load = loadavg()[0];
   if (outcome.status !== 'ok') throw new Error(`${key}: ${JSON.stringify(outcome)}`);
   const bytes = await c.cohorts.stores.membership.bytes(project.id, cohort.id, outcome.version);
   const calc = await pool.query<{ stats: Record<string, number> }>('SELECT stats FROM cohort_calculations WHERE cohort_id = $1 ORDER BY id DESC LIMIT 1', [cohort.id]);
@@ -141,6 +148,8 @@ for (const [key, definition] of Object.entries(DEFINITIONS)) {
     members: outcome.memberCount,
     ms: Math.round(outcome.durationMs),
     query_and_write_ms: calc.rows[0]?.stats.redis_ms ?? null,
+    listeners_ms: calc.rows[0]?.stats.listeners_ms ?? null,
+    load_1m: Math.round(load * 100) / 100,
     explain_ms: Math.round(Number(/Execution Time: ([\d.]+) ms/.exec(plan.rows.map((x) => x['QUERY PLAN']).join('\n'))?.[1] ?? 0)),
     redis_bytes: bytes,
     bytes_per_membership: Math.round((bytes / Math.max(1, outcome.memberCount)) * 100) / 100,
@@ -149,7 +158,7 @@ for (const [key, definition] of Object.entries(DEFINITIONS)) {
     explain: plan.rows.map((x) => x['QUERY PLAN']).join('\n'),
   };
   results.push(r);
-  log(`${key}: ${r.members} members in ${r.ms} ms (EXPLAIN ANALYZE ${r.explain_ms} ms); Redis ${r.bytes_per_membership} bytes per membership; process heap +${r.heap_growth_mb} MB, rss +${r.rss_growth_mb} MB`);
+  log(`${key}: ${r.members} members in ${r.ms} ms (query + write ${r.query_and_write_ms} ms, listeners ${r.listeners_ms} ms; EXPLAIN ANALYZE ${r.explain_ms} ms; load ${r.load_1m}); Redis ${r.bytes_per_membership} bytes per membership; process heap +${r.heap_growth_mb} MB, rss +${r.rss_growth_mb} MB`);
 }
 
 // --- event-driven update for one person --------------------------------------------------
@@ -173,7 +182,7 @@ const nestedSets = by.get('buyers-no-cart-7d')!;
 const setParts = by.get('cart-7d')!.ms + by.get('purchase-3x-30d')!.ms;
 const maxBytes = Math.max(...results.filter((r) => r.members > 1000).map((r) => r.bytes_per_membership));
 const targets = [
-  { target: 'every cohort < 2 s at 10M events', result: `${Math.max(...results.map((r) => r.ms))} ms (largest)`, pass: EVENTS >= 10_000_000 ? results.every((r) => r.ms < 2000) : null },
+  { target: 'every cohort < 2 s at 10M events', result: `${Math.max(...results.map((r) => r.ms))} ms (largest)`, pass: EVENTS === 10_000_000 ? results.every((r) => r.ms < 2000) : null },
   { target: 'nested ≈ sum of its parts (≤ 1.25 ×): behavioural AND NOT property', result: `${nested.ms} ms vs ${parts} ms`, pass: nested.ms <= parts * 1.25 },
   { target: 'nested ≈ sum of its parts (≤ 1.25 ×): cohort AND NOT cohort (b EXCEPT a)', result: `${nestedSets.ms} ms vs ${setParts} ms`, pass: nestedSets.ms <= setParts * 1.25 },
   { target: 'materialization memory bounded (streamed): process heap growth < 64 MB', result: `${Math.max(...results.map((r) => r.heap_growth_mb))} MB (largest)`, pass: results.every((r) => r.heap_growth_mb < 64) },

@@ -17,7 +17,7 @@ export interface CohortRunStore {
   succeed(projectId: number, cohortId: number, worker: string, r: { version: number; memberCount: number; asOf: number }, db?: Db): Promise<boolean>;
   /** records a failure: the live version stays; the error is counted; the lease is released if still `worker`'s */
   fail(projectId: number, cohortId: number, worker: string, version: number, e: { code: CohortErrorCode; message: string }): Promise<void>;
-  /** closes a history row; `durationMs` in ms; `stats`: rows, query_ms, redis_ms, redis_bytes, ... */
+  /** closes a history row; `durationMs` in ms; `stats`: rows, query_ms, redis_ms, listeners_ms, redis_bytes, ... */
   finishCalculation(projectId: number, calculationId: number, r: { durationMs: number; memberCount?: number; error?: { code: CohortErrorCode; message: string }; stats: Record<string, number> }): Promise<void>;
   /** a cohort's runs, newest first; `beforeId` is the keyset cursor */
   calculations(projectId: number, cohortId: number, page: { beforeId?: number; limit: number }): Promise<Calculation[]>;

@@ -72,11 +72,12 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
 
   /**
    * The member strings of a cohort, streamed (person ids ascending, then `d:<id>` for unseen
-   * static ids): a dynamic cohort's ids flow from the database cursor into Redis batch by
-   * batch, so memory stays bounded whatever the cohort's size. Counts them into `stats.rows`
+   * static ids): a dynamic cohort's ids flow from the database, in the query runner's
+   * batches, into Redis, so memory stays bounded whatever the cohort's size. Yields batches
+   * (an `await` per member cost 0.3 s per 300,000 members). Counts them into `stats.rows`
    * and fails with `capacity` past maxMembers (the caller drops the partial version).
    */
-  async function* members(c: LeasedCohort, now: number, stats: Record<string, number>): AsyncGenerator<string> {
+  async function* members(c: LeasedCohort, now: number, stats: Record<string, number>): AsyncGenerator<string | string[]> {
     const started = performance.now();
     let n = 0;
     const count = () => {
@@ -101,10 +102,12 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
       const refs = await deps.cohorts.refs(c.projectId);
       const q = compileCohort(c.definition, { projectId: c.projectId, now, cohortRefs: refs, ordered: true }, c.key);
       for await (const batch of stream(q, deps.query)) {
-        for (const id of batch) {
+        const out = new Array<string>(batch.length);
+        for (let i = 0; i < batch.length; i++) {
           count();
-          yield String(id);
+          out[i] = String(batch[i]);
         }
+        yield out;
       }
     }
     stats.rows = n;
@@ -151,6 +154,7 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
       // transaction failed): no outbox row, and the next run announces from the recorded version.
       const done = { version, memberCount, asOf: now };
       if (deps.onSwitched && deps.tx) {
+        const told = performance.now();
         const announcement = await deps.onSwitched({ ...switchedEvent, previousVersion: leased.version || previous });
         const recorded = await deps.tx.run(async (db) => {
           const ok = await deps.runs.succeed(projectId, cohortId, worker, done, db);
@@ -158,6 +162,7 @@ export function createRefreshCohort(deps: RefreshCohortDeps): RefreshCohort {
           return ok;
         });
         if (recorded) await announcement.publish().catch((err) => deps.logger?.warn({ err, cohort: cohortId }, 'cohort switch publish failed'));
+        stats.listeners_ms = Math.round(performance.now() - told);
       } else await deps.runs.succeed(projectId, cohortId, worker, done);
       // Versions this one replaces: the pointer's previous value, the recorded one, and
       // any version a dead run left pending. None of them is live any more.

@@ -79,9 +79,11 @@ export function createFakeMembershipStore() {
       const c = of(projectId, cohortId);
       c.sets.delete(version);
       const set = new Set<string>();
-      for await (const m of members) {
-        if (f && set.size >= f.afterMembers) break;
-        set.add(m);
+      fill: for await (const item of members) {
+        for (const m of typeof item === 'string' ? [item] : item) {
+          if (f && set.size >= f.afterMembers) break fill;
+          set.add(m);
+        }
       }
       if (set.size) c.sets.set(version, set);
       if (f) throw f.err;

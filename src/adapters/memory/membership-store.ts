@@ -64,7 +64,7 @@ export function createMemoryMembershipStore(state: MemoryState): MembershipStore
       const c = cohortOf(state, projectId, cohortId);
       const set = new Set<string>();
       let last = -1;
-      for await (const m of members) {
+      for await (const item of members) for (const m of typeof item === 'string' ? [item] : item) {
         if (!m.startsWith('d:')) {
           // The Redis adapter's contract: person ids ascending (it streams them chunk by chunk).
           const id = Number(m);

@@ -7,7 +7,7 @@
  * Members are person ids as decimal strings, plus `d:<distinct_id>` for static-cohort ids
  * that have no person yet.
  */
-import type { MemberChange, MemberRef, MemberScanPage, MembershipAnswer, MembershipStore } from '../../ports/membership-store.js';
+import type { MemberChange, MemberRef, Members, MemberScanPage, MembershipAnswer, MembershipStore } from '../../ports/membership-store.js';
 import { scanVersion, shardIndex } from './membership-read.js';
 import type { Keys } from './keys.js';
 import { waitForRedis, type RedisClient } from './client.js';
@@ -165,11 +165,11 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
      * failed run, then each chunk of person ids as soon as the input moves past it (an intset
      * of offsets, or a bitmap when it holds more than INTSET_MAX), pipelined; `d:` ids in
      * batches of CHUNK. Person ids must come in ascending order (throws otherwise); `d:` ids
-     * may come anywhere. Memory: one chunk of offsets and ~40 commands in flight, whatever
+     * may come anywhere; an item of `members` is one member or a batch of them. Memory: one chunk of offsets and ~40 commands in flight, whatever
      * the cohort's size. An empty list leaves no key; the version is still valid once
      * switched to. Returns ms spent.
      */
-    async writeVersion(projectId: number, cohortId: number, version: number, members: Iterable<string> | AsyncIterable<string>): Promise<number> {
+    async writeVersion(projectId: number, cohortId: number, version: number, members: Members): Promise<number> {
       const started = performance.now();
       await ready(bulk);
       const index = keys.cohortMembers(projectId, cohortId, version);
@@ -215,7 +215,8 @@ export function createMembershipStore(deps: MembershipStoreDeps): MembershipStor
         offsets = [];
         await queue();
       };
-      for await (const m of members) {
+      // Items are members or batches of them (ports/membership-store.ts Members).
+      for await (const item of members) for (const m of typeof item === 'string' ? [item] : item) {
         if (m.startsWith('d:')) {
           hasD = true;
           dids.push(m.slice(2));

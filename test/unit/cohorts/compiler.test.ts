@@ -63,9 +63,9 @@ describe('compileCohort', () => {
     expect(nested.text).toMatch(/HAVING count\(\*\) >= \$\d+::bigint\) EXCEPT \(SELECT pdi\.person_id FROM events/);
     const lone = compileCohort({ ...a, negate: true }, ctx());
     expect(lone.text).toMatch(/^\(SELECT p\.id AS person_id FROM persons p WHERE p\.project_id = \$1\) EXCEPT/);
-    // A property filter on a set is a join on persons, not a scan of every person.
+    // A property filter on a set looks each member's person up by primary key, never a scan of every person.
     const filtered = compileCohort({ type: 'AND', values: [b, { type: 'person', key: 'country', operator: 'eq', value: 'US', negate: true }] }, ctx());
-    expect(filtered.text).toContain('JOIN persons p ON p.id = s.person_id');
+    expect(filtered.text).toContain('FROM persons p WHERE p.id = s.person_id AND p.project_id = $1)');
     expect(filtered.text).not.toMatch(/EXCEPT|INTERSECT/);
   });
 
