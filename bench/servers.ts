@@ -143,9 +143,9 @@ export interface ServerEnv {
 /**
  * The real server: `node --import tsx src/main.ts serve`, no in-process worker, warn logs, no
  * practical rate limit. `root`: the tree to serve (default SERVER_ROOT), its own tsx and
- * node_modules (bench/ab.ts serves two trees in one run).
+ * node_modules (bench/ab.ts serves two trees in one run); `name` labels its messages.
  */
-export async function startSwitchboard(env: ServerEnv, opts: { cpuProfDir?: string; colocatedBareBody?: string; workers?: number; root?: string } = {}): Promise<Child & { barePort?: number }> {
+export async function startSwitchboard(env: ServerEnv, opts: { cpuProfDir?: string; colocatedBareBody?: string; workers?: number; root?: string; name?: string } = {}): Promise<Child & { barePort?: number }> {
   const port = await freePort();
   const root = opts.root ?? SERVER_ROOT;
   const flags = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
@@ -161,7 +161,7 @@ export async function startSwitchboard(env: ServerEnv, opts: { cpuProfDir?: stri
     script = [path.join(ROOT, 'bench/colocated-server.ts')];
     Object.assign(extra, { BARE_PORT: String(barePort), BARE_BODY_FILE: opts.colocatedBareBody });
   }
-  const child = start('switchboard', [...SERVER_NODE_ARGS, ...flags, '--import', 'tsx', ...script], {
+  const child = start(opts.name ?? 'switchboard', [...SERVER_NODE_ARGS, ...flags, '--import', 'tsx', ...script], {
     ...env,
     ...extra,
     HOST: '127.0.0.1',
