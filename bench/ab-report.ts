@@ -20,6 +20,8 @@ export interface RatioRow {
   round_ratios: number[];
   /** median of round_ratios: the figure the verdict reads (drift of the machine's load cancels within a round) */
   paired_ratio: number;
+  /** interquartile range of round_ratios: how much the pairs disagree (the neighbours' noise) */
+  iqr: number;
 }
 
 /**
@@ -29,6 +31,17 @@ export interface RatioRow {
  * (Little's law) and p99 follows the neighbours' load.
  */
 export const TOLERANCE = 0.05;
+/** A figure whose pairs' ratios spread wider than this (interquartile range) decides nothing: rerun on a quiet machine. */
+export const MAX_IQR = 2 * TOLERANCE;
+
+/** Quantile by linear interpolation between the closest ranks. */
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (pos - lo);
+}
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const METRICS: Array<{ metric: RatioRow['metric']; higher: boolean; of: (r: RunRecord) => number }> = [
@@ -50,37 +63,46 @@ export function ratioRows(records: ReadonlyMap<string, readonly RunRecord[]>): R
       const base = median(b.map(of));
       const today = median(t.map(of));
       const rounds = t.slice(0, b.length).map((r, i) => r3(of(r) / of(b[i])));
-      rows.push({ run, metric, higher_is_better: higher, base: r3(base), today: r3(today), ratio: r3(today / base), round_ratios: rounds, paired_ratio: r3(median(rounds)) });
+      rows.push({ run, metric, higher_is_better: higher, base: r3(base), today: r3(today), ratio: r3(today / base), round_ratios: rounds, paired_ratio: r3(median(rounds)), iqr: r3(quantile(rounds, 0.75) - quantile(rounds, 0.25)) });
     }
   }
   return rows;
 }
 
 export interface Verdict {
+  /** regression: a judged figure is worse than TOLERANCE with pairs that agree; inconclusive: no regression shown, but some figure's pairs spread wider than MAX_IQR */
+  outcome: 'no regression' | 'regression' | 'inconclusive';
   regression: boolean;
   text: string;
 }
 
-/** Reads the req/s and CPU-per-request rows against TOLERANCE; says plainly how much slower or faster. */
+/**
+ * Reads the req/s and CPU-per-request rows (200 and 304) against TOLERANCE, and says plainly how
+ * much slower or faster today is. A figure whose pairs disagree (IQR > MAX_IQR) is reported as
+ * noise, not as a verdict.
+ */
 export function abVerdict(rows: readonly RatioRow[]): Verdict {
   const judged = rows.filter((r) => r.metric === 'req/s' || r.metric === 'server CPU µs/req');
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   // Worse by how much, as a positive fraction: req/s lost, or CPU per request added.
   const worse = (r: RatioRow) => (r.higher_is_better ? 1 - r.paired_ratio : r.paired_ratio - 1);
-  const bad = judged.filter((r) => worse(r) > TOLERANCE);
-  const parts = judged.map((r) => `${r.run} ${r.metric} ${pct(r.paired_ratio)} of base (rounds ${r.round_ratios.map((x) => x.toFixed(2)).join(' / ')})`);
-  if (bad.length) {
-    const desc = bad.map((r) => (r.higher_is_better ? `${r.run}: ${pct(1 - r.paired_ratio)} fewer req/s` : `${r.run}: ${pct(r.paired_ratio - 1)} more server CPU per request`)).join('; ');
-    return { regression: true, text: `REGRESSION beyond ${pct(TOLERANCE)}: ${desc}. All: ${parts.join('; ')}.` };
-  }
-  const slower = judged.filter((r) => worse(r) > 0);
-  const note = slower.length ? ` Today is slower within the tolerance on ${slower.map((r) => `${r.run} ${r.metric} (${pct(worse(r))})`).join(', ')}.` : '';
-  return { regression: false, text: `No regression (tolerance ${pct(TOLERANCE)}): ${parts.join('; ')}.${note}` };
+  const noisy = (r: RatioRow) => !(r.iqr <= MAX_IQR);
+  const how = (r: RatioRow) => {
+    const w = worse(r);
+    const what = r.higher_is_better ? (w > 0 ? `${pct(w)} fewer req/s` : `${pct(-w)} more req/s`) : w > 0 ? `${pct(w)} more server CPU per request` : `${pct(-w)} less server CPU per request`;
+    return `${r.run} ${what} (today/base ${r.paired_ratio.toFixed(3)}, pairs ${r.round_ratios.map((x) => x.toFixed(2)).join(' / ')}, IQR ${r.iqr.toFixed(2)}${noisy(r) ? ': noise' : ''})`;
+  };
+  const bad = judged.filter((r) => worse(r) > TOLERANCE && !noisy(r));
+  const unclear = judged.filter(noisy);
+  const all = judged.map(how).join('; ');
+  if (bad.length) return { outcome: 'regression', regression: true, text: `REGRESSION beyond ${pct(TOLERANCE)}: ${bad.map(how).join('; ')}. All figures: ${all}.` };
+  if (unclear.length) return { outcome: 'inconclusive', regression: false, text: `Inconclusive: no regression shown beyond ${pct(TOLERANCE)}, but the pairs disagree (IQR > ${MAX_IQR.toFixed(2)}) on ${unclear.map((r) => `${r.run} ${r.metric}`).join(', ')}; rerun on a quiet machine. All figures: ${all}.` };
+  return { outcome: 'no regression', regression: false, text: `No regression (tolerance ${pct(TOLERANCE)}): ${all}.` };
 }
 
 /** The ratio table as markdown. */
 export function ratiosMarkdown(rows: readonly RatioRow[]): string {
-  const out = ['| run | figure | base | today | today / base (medians) | today / base per round | paired (median) |', '|---|---|---:|---:|---:|---|---:|'];
-  for (const r of rows) out.push(`| ${r.run} | ${r.metric} | ${r.base} | ${r.today} | ${r.ratio.toFixed(3)} | ${r.round_ratios.map((x) => x.toFixed(3)).join(' / ')} | **${r.paired_ratio.toFixed(3)}** |`);
+  const out = ['| run | figure | base | today | today / base (medians) | today / base per round | paired (median) | IQR of pairs |', '|---|---|---:|---:|---:|---|---:|---:|'];
+  for (const r of rows) out.push(`| ${r.run} | ${r.metric} | ${r.base} | ${r.today} | ${r.ratio.toFixed(3)} | ${r.round_ratios.map((x) => x.toFixed(2)).join(' / ')} | **${r.paired_ratio.toFixed(3)}** | ${r.iqr.toFixed(3)} |`);
   return out.join('\n');
 }

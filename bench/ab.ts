@@ -11,9 +11,10 @@
  * (autocannon, this process) on CPU 1; the idle server is SIGSTOPped while the other is
  * measured. Before any load, 1,000 persons' handshakes are fetched from both: every one must
  * be a 200 with the seeded number of decisions and no ERROR decision, and the bodies are
- * compared (sizes, decisions, shape; bench/ab-bodies.ts). Then `--rounds` interleaved rounds
- * (the tree order alternates), each running, per tree, `POST /v1/decide` (200) and the same
- * with If-None-Match (all 304): closed loop, 32 connections, warm-up discarded.
+ * compared (sizes, decisions, shape; bench/ab-bodies.ts). Then `--rounds` interleaved rounds,
+ * each a pair of `POST /v1/decide` (200) runs, base and today back to back, then a pair of the
+ * same with If-None-Match (all 304); the first tree of a pair alternates. Closed loop, 32
+ * connections, warm-up discarded.
  *
  * Prints and writes bench/results/ab-issue11-<date>.json (every run's record) and .md: req/s,
  * p50/p99, server CPU µs per request per tree, the ratio today/base (of the medians and the
@@ -227,20 +228,22 @@ try {
   console.log(`closed loop: ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s measured, ${ROUNDS} interleaved round(s)`);
   for (let round = 0; round < ROUNDS; round++) {
     console.log(`round ${round + 1}/${ROUNDS}`);
-    // Alternate which tree goes first, so neither always runs right after the other.
-    for (const t of round % 2 ? [today, base] : [base, today]) {
-      resume(t.child!);
-      try {
-        for (const r of runsOf(t)) {
+    // Per kind of run, the two trees back to back (a pair seconds apart, so the neighbours' load
+    // drifts little within it); which tree goes first alternates every pair.
+    for (const [k, kind] of ['decide', 'decide-304'].entries()) {
+      for (const t of (round + k) % 2 ? [today, base] : [base, today]) {
+        const r = runsOf(t).find((x) => x.name === kind)!;
+        resume(t.child!);
+        try {
           const d0 = await degradedTotal(t.child!.port);
           const rec: RunRecord & { degraded?: number } = await measure(r.target, t.child!.proc.pid!, { ...r.spec, ...closed });
           // Degraded handshakes (defaults, no Redis answer in time) during this run, warm-up included.
           rec.degraded = (await degradedTotal(t.child!.port)) - d0;
           if (rec.degraded) console.warn(`  ${r.spec.name}: ${rec.degraded} degraded handshakes (Redis did not answer within the timeout)`);
           records.set(r.spec.name, [...(records.get(r.spec.name) ?? []), rec]);
+        } finally {
+          pause(t.child!);
         }
-      } finally {
-        pause(t.child!);
       }
     }
   }
@@ -294,7 +297,7 @@ try {
     trees: Object.fromEntries(trees.map((t) => [t.tree, { root: t.root, commit: t.commit, dirty: t.dirty, database: new URL(t.databaseUrl).pathname.slice(1), redis_prefix: t.prefix, seeded: t.seeded!.counts }])),
     machine: { ...m, loadavg_1m_at_start: loadStart, loadavg_1m_before_load: m.loadavg_1m_at_start, loadavg_1m_at_end: loadEnd },
     pinning,
-    load: { tool: 'autocannon 9 (programmatic, in the pinned parent process)', connections: CONNECTIONS, warmup_s: WARMUP, duration_s: DURATION, rounds: ROUNDS, order: 'base, today in odd rounds; today, base in even rounds' },
+    load: { tool: 'autocannon 9 (programmatic, in the pinned parent process)', connections: CONNECTIONS, warmup_s: WARMUP, duration_s: DURATION, rounds: ROUNDS, order: 'per round: the 200 pair, then the 304 pair; the first tree of a pair alternates (base first for the 200 pair of odd rounds)' },
     bodies,
     degraded_handshakes: degraded,
     summary,
