@@ -140,12 +140,17 @@ export interface ServerEnv {
   REDIS_PREFIX: string;
 }
 
-/** The real server: `node --import tsx src/main.ts serve`, no in-process worker, warn logs, no practical rate limit. */
-export async function startSwitchboard(env: ServerEnv, opts: { cpuProfDir?: string; colocatedBareBody?: string; workers?: number } = {}): Promise<Child & { barePort?: number }> {
+/**
+ * The real server: `node --import tsx src/main.ts serve`, no in-process worker, warn logs, no
+ * practical rate limit. `root`: the tree to serve (default SERVER_ROOT), its own tsx and
+ * node_modules (bench/ab.ts serves two trees in one run); `name` labels its messages.
+ */
+export async function startSwitchboard(env: ServerEnv, opts: { cpuProfDir?: string; colocatedBareBody?: string; workers?: number; root?: string; name?: string } = {}): Promise<Child & { barePort?: number }> {
   const port = await freePort();
+  const root = opts.root ?? SERVER_ROOT;
   const flags = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
   const extra: Record<string, string> = {};
-  let script = [path.join(SERVER_ROOT, 'src/main.ts'), 'serve'];
+  let script = [path.join(root, 'src/main.ts'), 'serve'];
   let barePort: number | undefined;
   if (opts.workers) {
     script = [path.join(ROOT, 'bench/cluster-server.ts')];
@@ -156,14 +161,14 @@ export async function startSwitchboard(env: ServerEnv, opts: { cpuProfDir?: stri
     script = [path.join(ROOT, 'bench/colocated-server.ts')];
     Object.assign(extra, { BARE_PORT: String(barePort), BARE_BODY_FILE: opts.colocatedBareBody });
   }
-  const child = start('switchboard', [...SERVER_NODE_ARGS, ...flags, '--import', 'tsx', ...script], {
+  const child = start(opts.name ?? 'switchboard', [...SERVER_NODE_ARGS, ...flags, '--import', 'tsx', ...script], {
     ...env,
     ...extra,
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     RUN_WORKER: 'false',
     RATE_LIMIT_PER_S: '1000000000',
-  }, port, SERVER_ROOT);
+  }, port, root);
   await waitHttp(`http://127.0.0.1:${port}/readyz`, 'GET', child.proc, 30_000, (s) => s === 200);
   if (barePort) await waitHttp(`http://127.0.0.1:${barePort}/bare`, 'POST', child.proc, 30_000, (s) => s < 500);
   return { ...child, barePort };
