@@ -85,8 +85,6 @@ async function ensureLoaded(client: RedisClient): Promise<void> {
   loaded.add(client);
 }
 
-const chunkNumbers = async (client: RedisClient, index: string): Promise<number[]> => (await client.smembers(index)).map(Number);
-
 /**
  * The changes from version `from` to version `to`, chunk by chunk in ascending person-id
  * order, then the `:d` set's. `from` 0 means no previous version (everyone entered). Yields
