@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ArchiveCleanupStore } from '../ports/archive-cleanup-store.js';
 import type { MembershipStore } from '../ports/membership-store.js';
+import { atMostEvery } from './at-most-every.js';
 
 export interface ArchiveCleanupOptions {
   store: ArchiveCleanupStore;
@@ -26,7 +27,6 @@ export function createArchiveCleanup(opts: ArchiveCleanupOptions) {
   const graceMs = opts.graceMs ?? 3_600_000;
   const everyMs = opts.everyMs ?? 60_000;
   const window = opts.versionWindow ?? 5;
-  let lastRun = -Infinity;
 
   /** One pass; returns the ids of the cohorts cleaned. `nowMs` is unix ms. */
   async function runNow(nowMs: number): Promise<number[]> {
@@ -39,12 +39,8 @@ export function createArchiveCleanup(opts: ArchiveCleanupOptions) {
 
   return {
     runNow,
-    /** Housekeeping hook for the refresher: runs a pass at most every `everyMs`. */
-    async maybeRun(nowMs: number): Promise<void> {
-      if (nowMs - lastRun < everyMs) return;
-      lastRun = nowMs;
-      await runNow(nowMs);
-    },
+    /** Housekeeping hook for the refresher: a pass at most every `everyMs`. */
+    maybeRun: atMostEvery(everyMs, runNow),
   };
 }
 

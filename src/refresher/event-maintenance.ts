@@ -9,6 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { EventPartitions } from '../ports/event-partitions.js';
+import { atMostEvery } from './at-most-every.js';
 
 const DAY_MS = 86_400_000;
 /** events deleted per statement, and statements per project per pass */
@@ -34,7 +35,6 @@ export interface EventMaintenanceReport {
 export function createEventMaintenance(deps: EventMaintenanceDeps) {
   const everyMs = deps.everyMs ?? 3_600_000;
   const ahead = deps.aheadMonths ?? 2;
-  let lastRun = Number.NEGATIVE_INFINITY;
 
   async function runNow(nowMs: number): Promise<EventMaintenanceReport> {
     const created = await deps.partitions.ensureAhead(nowMs, ahead);
@@ -69,10 +69,6 @@ export function createEventMaintenance(deps: EventMaintenanceDeps) {
   return {
     runNow,
     /** Housekeeping hook for the refresher: a pass at most every `everyMs`. */
-    async maybeRun(nowMs: number): Promise<void> {
-      if (nowMs - lastRun < everyMs) return;
-      lastRun = nowMs;
-      await runNow(nowMs);
-    },
+    maybeRun: atMostEvery(everyMs, runNow),
   };
 }

@@ -5,13 +5,13 @@
  */
 import type { Logger } from 'pino';
 import type { MembershipHistoryStore } from '../ports/membership-history.js';
+import { atMostEvery } from './at-most-every.js';
 
 const DAY_MS = 86_400_000;
 
 export function createHistoryMaintenance(deps: { store: Pick<MembershipHistoryStore, 'prune'>; logger: Logger; retentionDays?: number; everyMs?: number }) {
   const everyMs = deps.everyMs ?? 3_600_000;
   const days = deps.retentionDays ?? 90;
-  let lastRun = Number.NEGATIVE_INFINITY;
   async function runNow(nowMs: number): Promise<number> {
     const deleted = await deps.store.prune(nowMs - days * DAY_MS);
     if (deleted) deps.logger.info({ deleted, retention_days: days }, 'history pruned');
@@ -19,10 +19,7 @@ export function createHistoryMaintenance(deps: { store: Pick<MembershipHistorySt
   }
   return {
     runNow,
-    async maybeRun(nowMs: number): Promise<void> {
-      if (nowMs - lastRun < everyMs) return;
-      lastRun = nowMs;
-      await runNow(nowMs);
-    },
+    /** Housekeeping hook for the refresher: a pass at most every `everyMs`. */
+    maybeRun: atMostEvery(everyMs, runNow),
   };
 }

@@ -13,6 +13,7 @@ import type { Metrics } from '../metrics.js';
 import type { CohortRunStore } from '../ports/cohort-run-store.js';
 import type { MembershipStore } from '../ports/membership-store.js';
 import type { RefreshCohort } from '../ports/refresh-cohort.js';
+import { atMostEvery } from './at-most-every.js';
 
 export interface MembershipRecoveryDeps {
   runs: Pick<CohortRunStore, 'materialized'>;
@@ -27,7 +28,6 @@ export interface MembershipRecoveryDeps {
 
 export function createMembershipRecovery(deps: MembershipRecoveryDeps) {
   const everyMs = deps.everyMs ?? 2_000;
-  let lastRun = -Infinity;
 
   /** One pass; returns how many cohorts it re-materialized. */
   async function runNow(): Promise<number> {
@@ -60,10 +60,6 @@ export function createMembershipRecovery(deps: MembershipRecoveryDeps) {
   return {
     runNow,
     /** Housekeeping hook for the refresher: a pass at most every `everyMs`. */
-    async maybeRun(nowMs: number): Promise<void> {
-      if (nowMs - lastRun < everyMs) return;
-      lastRun = nowMs;
-      await runNow();
-    },
+    maybeRun: atMostEvery(everyMs, () => runNow()),
   };
 }
