@@ -10,9 +10,10 @@
  * a cluster client routes each to its slot's node).
  */
 import { createHash } from 'node:crypto';
+import { runScript } from './run-script.js';
 import type { RedisClient } from './client.js';
 import type { Keys } from './keys.js';
-import { CHUNK_IDS } from './membership-lua.js';
+import { CHUNK_IDS, type LuaScript } from './membership-lua.js';
 import { chunkIndex, versionChunks } from './membership-read.js';
 
 /** One chunk's (or the `:d` set's) changes: member strings (person ids, `d:<distinct_id>`). */
@@ -72,18 +73,10 @@ end
 return { entered, left }
 `;
 
-const CHUNK_DIFF = { lua: CHUNK_DIFF_LUA, sha: createHash('sha1').update(CHUNK_DIFF_LUA).digest('hex') };
+const CHUNK_DIFF: LuaScript = { lua: CHUNK_DIFF_LUA, sha: createHash('sha1').update(CHUNK_DIFF_LUA).digest('hex') };
 
 /** Chunks whose script calls share one pipeline (one round trip). */
 const CHUNKS_PER_ROUND_TRIP = 16;
-
-/** Loads the script once per client (EVALSHA in pipelines has no EVAL fallback). */
-const loaded = new WeakSet<RedisClient>();
-async function ensureLoaded(client: RedisClient): Promise<void> {
-  if (loaded.has(client)) return;
-  await client.script('LOAD', CHUNK_DIFF.lua);
-  loaded.add(client);
-}
 
 /**
  * The changes from version `from` to version `to`, chunk by chunk in ascending person-id
@@ -93,7 +86,6 @@ async function ensureLoaded(client: RedisClient): Promise<void> {
 export async function* diffChunks(client: RedisClient, keys: Keys, projectId: number, cohortId: number, from: number, to: number): AsyncGenerator<ChunkDiff> {
   const [a, b] = await Promise.all([versionChunks(client, keys, projectId, cohortId, to), from > 0 ? versionChunks(client, keys, projectId, cohortId, from) : Promise.resolve([] as number[])]);
   const chunks = [...new Set([...a, ...b])].sort((x, y) => x - y);
-  await ensureLoaded(client);
   // A version that does not exist has no keys, so it reads as empty: for `from` 0 an absent name is used.
   const oldIndexOf = (c: number) => (from > 0 ? chunkIndex(keys, projectId, cohortId, from, c) : `${chunkIndex(keys, projectId, cohortId, to, c)}:none`);
   for (let i = 0; i < chunks.length; i += CHUNKS_PER_ROUND_TRIP) {
@@ -103,7 +95,7 @@ export async function* diffChunks(client: RedisClient, keys: Keys, projectId: nu
       batch.map((c) => {
         const n = chunkIndex(keys, projectId, cohortId, to, c);
         const o = oldIndexOf(c);
-        return client.evalsha(CHUNK_DIFF.sha, 4, `${n}:s${c}`, `${n}:b${c}`, `${o}:s${c}`, `${o}:b${c}`).then(
+        return runScript(client, CHUNK_DIFF, [`${n}:s${c}`, `${n}:b${c}`, `${o}:s${c}`, `${o}:b${c}`]).then(
           (r) => [null, r] as const,
           (err: unknown) => [err, null] as const,
         );
@@ -111,10 +103,7 @@ export async function* diffChunks(client: RedisClient, keys: Keys, projectId: nu
     );
     for (let j = 0; j < batch.length; j++) {
       const [err, reply] = replies[j];
-      if (err) {
-        if (/NOSCRIPT/.test(String(err))) loaded.delete(client);
-        throw err;
-      }
+      if (err) throw err;
       const [entered, left] = reply as [number[], number[]];
       if (entered.length === 0 && left.length === 0) continue;
       const base = batch[j] * CHUNK_IDS;

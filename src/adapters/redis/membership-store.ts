@@ -9,9 +9,10 @@
  */
 import type { MemberChange, MemberRef, Members, MemberScanPage, MembershipAnswer, MembershipStore } from '../../ports/membership-store.js';
 import { scanVersion, shardIndex } from './membership-read.js';
+import { runScript } from './run-script.js';
 import type { Keys } from './keys.js';
 import { waitForRedis, type RedisClient } from './client.js';
-import { APPLY, CHUNK_IDS, INTSET_MAX, IS_MEMBER, SWITCH, type LuaScript } from './membership-lua.js';
+import { APPLY, CHUNK_IDS, INTSET_MAX, IS_MEMBER, SWITCH } from './membership-lua.js';
 
 
 /** Members per SADD/SREM command (and per Lua call): big enough to pipeline well, small for Lua's stack. */
@@ -25,15 +26,7 @@ export interface MembershipStoreDeps {
   keys: Keys;
 }
 
-/** EVALSHA, falling back to EVAL once when the server has not cached the script. */
-async function run(client: RedisClient, s: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> {
-  try {
-    return await client.evalsha(s.sha, keys.length, ...keys, ...args);
-  } catch (err) {
-    if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
-    return client.eval(s.lua, keys.length, ...keys, ...args);
-  }
-}
+const run = runScript;
 
 const ready = async (client: RedisClient) => {
   if (client.status !== 'ready') await waitForRedis(client, 2_000);
