@@ -37,6 +37,12 @@ const log = (m: string) => console.log(`[bench:history] ${m}`);
 const loads: number[][] = [loadavg()];
 
 await resetDatabase(dbUrl);
+{
+  // a previous run that died leaves its keys: start from none
+  const redis = new (await import('ioredis')).Redis(redisUrl);
+  await deletePrefix(redis, prefix);
+  redis.disconnect();
+}
 const adminKey = `sba_bench_${Date.now()}_history_key`;
 const config = loadConfig({ DATABASE_URL: dbUrl, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', RUN_WORKER: 'false', COHORT_QUERY_TIMEOUT_MS: '600000', INIT_ADMIN_KEY: adminKey, ADMIN_RATE_LIMIT_PER_S: '100000' });
 const c = composeAll(config, { logger: pino({ level: 'warn' }) });
@@ -117,7 +123,7 @@ for (let i = 0; i < COHORTS; i++) {
 const started = Date.now();
 for (let change = 0; change < 1000; change++) {
   const k = change % COHORTS;
-  await pool.query(`UPDATE persons SET properties = properties || jsonb_build_object($3::text, $4::boolean) WHERE project_id = $1 AND id = $2`, [rp.id, targetId, `p${k}`, change % 2 === 0]);
+  await pool.query(`UPDATE persons SET properties = properties || jsonb_build_object($3::text, $4::boolean) WHERE project_id = $1 AND id = $2`, [rp.id, targetId, `p${k}`, Math.floor(change / COHORTS) % 2 === 0]); // every change flips a value
   if (change % 100 === 99) for (const id of cohortIds) await c.cohorts.refreshCohort(rp.id, id, { worker: 'bench' });
 }
 const ended = Date.now();

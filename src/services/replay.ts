@@ -39,6 +39,9 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export function createReplay(deps: ReplayDeps) {
   const now = deps.now ?? Date.now;
+  // Compiled definitions by (kind, key, version), per project: a definition version never
+  // changes, so replays at many instants compile each version once (as the live snapshots do).
+  const compiled = new Map<number, Map<string, unknown>>();
   return {
     /** Throws not_found when the project does not exist. `at` is unix ms. */
     async replay(projectId: number, distinctId: string, at: number, opts: { anonId?: string | null } = {}): Promise<ReplayResult> {
@@ -53,7 +56,12 @@ export function createReplay(deps: ReplayDeps) {
         inexact.push({ code: 'history_pruned', message: `history before ${iso(past.prunedBefore)} was removed by the retention setting` });
       }
 
-      const { snap } = build({ projectId, tier: past.tier, definitionsVersion: 0, definitions: past.definitions, cohorts: past.cohorts }, at);
+      const previous = compiled.get(projectId) as Parameters<typeof build>[2];
+      const { snap, compiledByKey } = build({ projectId, tier: past.tier, definitionsVersion: 0, definitions: past.definitions, cohorts: past.cohorts }, at, previous);
+      const cache = (previous ?? new Map()) as Map<string, unknown>;
+      for (const [k, v] of compiledByKey) cache.set(k, v);
+      if (cache.size > 10_000) cache.clear(); // bounded: a project's definition versions within the retention
+      compiled.set(projectId, cache);
       // A materialized cohort whose membership was not recorded at that instant reads as
       // unavailable (its rules are skipped, as in degraded mode), never as "not a member".
       const unknown = new Set(
