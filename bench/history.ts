@@ -16,7 +16,6 @@
  *
  *   npx tsx bench/history.ts [--members 1000000] [--keep]
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -146,16 +145,9 @@ const replay = { property_changes: 1000, person_history_rows: historyRows, cohor
 log(`replay: ${JSON.stringify(replay)}`);
 loads.push(loadavg());
 
-const commit = (() => {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    return null;
-  }
-})();
 const result = {
   date: new Date().toISOString(),
-  commit,
+  commit: onMachine.commit, // bench/machine.ts reads it (and whether the tree was dirty)
   machine: onMachine,
   load_average: loads.map((l) => l.map((x) => Math.round(x * 100) / 100)),
   write_cost: {
