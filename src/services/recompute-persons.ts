@@ -20,7 +20,7 @@ export interface RecomputePersonsDeps {
   clock?: () => number;
   /**
    * Told the members of the live version `version` that are in (`entered`) and out (`left`)
-   * after an update (membership history records what actually changed); failures are logged.
+   * after an update (membership history records what actually changed); not awaited, failures are logged.
    */
   onChanges?: (projectId: number, cohortId: number, version: number, entered: string[], left: string[]) => Promise<void>;
 }
@@ -59,7 +59,8 @@ export function createRecomputePersons(deps: RecomputePersonsDeps): RecomputePer
         // Both calls hit the same live version unless a refresh switched in between; then the refresh's diff records it.
         const version = added?.version ?? removed?.version;
         if (deps.onChanges && version !== undefined && (added === null || removed === null || added.version === removed.version)) {
-          await deps.onChanges(projectId, c.id, version, added ? inside : [], removed ? outside : []).catch((err) => deps.logger?.warn({ err, cohort: c.id }, 'membership history of an event-driven update not recorded'));
+          // Not awaited: history follows the update without delaying the recompute (and those waiting on it).
+          void deps.onChanges(projectId, c.id, version, added ? inside : [], removed ? outside : []).catch((err) => deps.logger?.warn({ err, cohort: c.id }, 'membership history of an event-driven update not recorded'));
         }
       } catch (err) {
         // One broken cohort must not stop the others; its scheduled refresh reports the error.
